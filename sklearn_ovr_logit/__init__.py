@@ -1,0 +1,8 @@
+"""One-vs-rest logistic regression for scikit-learn, fitted with L-BFGS."""
+
+from ._binary import BinaryLogisticRegression
+from ._ovr import OneVsRestClassifier
+
+__version__ = "0.1.0"
+
+__all__ = ["BinaryLogisticRegression", "OneVsRestClassifier", "__version__"]

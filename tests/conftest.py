@@ -1,0 +1,25 @@
+"""Shared test configuration.
+
+Points the MNIST loader at the shared copy of the dataset beside the checkout
+(``../shared/mnist``) unless ``SKLEARN_OVR_LOGIT_MNIST`` is already set, so that
+nothing is ever downloaded at test time.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+_SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
+
+if "SKLEARN_OVR_LOGIT_MNIST" not in os.environ and _SHARED_MNIST.is_dir():
+    os.environ["SKLEARN_OVR_LOGIT_MNIST"] = str(_SHARED_MNIST)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    """The folder holding the four MNIST idx files, or skip when it is absent."""
+    folder = os.environ.get("SKLEARN_OVR_LOGIT_MNIST")
+    if not folder or not Path(folder).is_dir():
+        pytest.skip("MNIST not available: set SKLEARN_OVR_LOGIT_MNIST")
+    return Path(folder)
