@@ -1,0 +1,700 @@
+"""OneVsRestClassifier: one binary problem per class, with a fast path for ours."""
+
+import array
+import warnings
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import effective_n_jobs
+from scipy.special import expit
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    MultiOutputMixin,
+    _fit_context,
+    clone,
+    is_classifier,
+    is_regressor,
+)
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._tags import get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    process_routing,
+)
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._binary import BinaryLogisticRegression, binary_problem_weights
+from ._loss import loss_and_gradient
+from ._solver import minimize_lbfgs_lockstep, single_threaded_optimizer_blas
+
+_BINARY_CLASSES = np.array([0, 1])
+
+
+class _ConstantPredictor(BaseEstimator):
+    """Stands in for a binary estimator when a column has a single value.
+
+    This happens when a label is present in every training sample, or in none.
+    """
+
+    def fit(self, X, y):
+        self.n_features_in_ = X.shape[1] if hasattr(X, "shape") and X.ndim > 1 else 0
+        self.y_ = np.asarray(y)
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self)
+        return np.repeat(self.y_, _num_samples(X))
+
+    def decision_function(self, X):
+        return self.predict(X)
+
+    def predict_proba(self, X):
+        check_is_fitted(self)
+        positive = self.y_.astype(np.float64)
+        return np.repeat([np.hstack([1 - positive, positive])], _num_samples(X), 0)
+
+
+def _fit_binary(estimator, X, column, fit_params, classes, previous=None):
+    """Fit one binary estimator on a 0/1 column (the generic path)."""
+    unique = np.unique(column)
+    if unique.shape[0] == 1:
+        _warn_constant_label(column, classes)
+        return _ConstantPredictor().fit(X, unique)
+    # With warm_start the previous fit of this class is the starting point.
+    estimator = previous if previous is not None else clone(estimator)
+    return estimator.fit(X, column, **fit_params)
+
+
+def _partial_fit_binary(estimator, X, column, partial_fit_params):
+    estimator.partial_fit(X, column, classes=_BINARY_CLASSES, **partial_fit_params)
+    return estimator
+
+
+def _warn_constant_label(column, classes):
+    # The same message scikit-learn's OneVsRestClassifier gives.
+    label = classes[1] if column[0] == 1 else classes[0]
+    warnings.warn(f"Label {label} is present in all training examples.", stacklevel=2)
+
+
+def _binary_scores(estimator, X):
+    """What one binary estimator says about the positive class."""
+    if is_regressor(estimator):
+        return estimator.predict(X)
+    try:
+        return np.ravel(estimator.decision_function(X))
+    except (AttributeError, NotImplementedError):
+        return estimator.predict_proba(X)[:, 1]
+
+
+def _threshold_for_binary_predict(estimator):
+    if hasattr(estimator, "decision_function") and is_classifier(estimator):
+        return 0.0
+    return 0.5
+
+
+def _estimators_have(attribute):
+    """Whether the fitted estimators (or the base estimator) have `attribute`."""
+
+    def check(self):
+        if hasattr(self, "estimators_"):
+            for estimator in self.estimators_:
+                getattr(estimator, attribute)
+        else:
+            getattr(self._base_estimator(), attribute)
+        return True
+
+    return check
+
+
+def _uses_fast_path(estimator):
+    # Exact type: a subclass may change the objective the fast path assumes.
+    return type(estimator) is BinaryLogisticRegression
+
+
+class OneVsRestClassifier(
+    MultiOutputMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+):
+    """One-vs-the-rest multiclass and multilabel strategy, fast for logistic models.
+
+    One binary estimator is fitted per class, that class against all the others.
+    This is a drop-in replacement for
+    :class:`sklearn.multiclass.OneVsRestClassifier` that works with any binary
+    classifier or regressor, and that fits all classes together when the base
+    estimator is a :class:`~sklearn_ovr_logit.BinaryLogisticRegression`.
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        The binary estimator fitted for each class. It needs ``fit`` and either
+        ``decision_function`` or ``predict_proba`` (or, for a regressor,
+        ``predict``). ``None`` means ``BinaryLogisticRegression()``.
+
+    n_jobs : int, default=None
+        Number of jobs for the fits, through :class:`sklearn.utils.parallel.Parallel`
+        so that joblib backends (``joblib.parallel_config``, dask) carry through.
+        In the fast path, more than one job splits the classes into that many
+        shards, each fitted in lockstep in one task. ``None`` means 1 unless in a
+        :obj:`joblib.parallel_config` context; ``-1`` means all processors.
+
+    verbose : int, default=0
+        Verbosity. In the generic path it is passed to joblib; in the fast path
+        1 prints a line per class (iterations, objective, convergence).
+
+    Attributes
+    ----------
+    estimators_ : list of estimators
+        The ``n_classes`` fitted binary estimators (one when there are two
+        classes). In the fast path they are ``BinaryLogisticRegression`` objects
+        with their own ``coef_``, ``intercept_`` and ``n_iter_``.
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    n_classes_ : int
+        Number of classes.
+
+    label_binarizer_ : LabelBinarizer
+        Turns labels into the binary columns and back.
+
+    multilabel_ : bool
+        Whether the target is a multilabel indicator matrix.
+
+    coef_ : ndarray of shape (n_estimators, n_features)
+        Stacked coefficients of the estimators, when they all have ``coef_``.
+
+    intercept_ : ndarray of shape (n_estimators,)
+        Stacked intercepts of the estimators, when they all have ``intercept_``.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    BinaryLogisticRegression : The default base estimator.
+    sklearn.multiclass.OneVsRestClassifier : scikit-learn's meta-estimator.
+
+    Notes
+    -----
+    **Fast path.** With a ``BinaryLogisticRegression`` base estimator, each
+    class still runs its own L-BFGS-B (own history, line search and stopping
+    test, the same iterates as a standalone fit on ``y == k``), but the
+    evaluations that the classes still running ask for are computed together:
+    one ``X @ W`` and one ``X.T @ R`` over all of them per round. To fit one
+    estimator per class instead, wrap the base estimator in a pipeline, for
+    example ``make_pipeline(BinaryLogisticRegression())``.
+
+    **Probabilities.** For single-label targets, the per-class probabilities
+    of the binary estimators are normalised to sum to one per sample; for
+    multilabel targets they are independent marginals.
+
+    **Warm start.** When the base estimator has ``warm_start=True``, each
+    class starts from its previous solution on refitting with the same classes.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn_ovr_logit import OneVsRestClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), OneVsRestClassifier()).fit(X, y)
+    >>> clf.score(X, y)
+    0.9...
+    >>> clf.predict_proba(X[:1]).round(3)
+    array([[0.907, 0.093, 0.   ]])
+    >>> clf[-1].coef_.shape
+    (3, 4)
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"]), None],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, estimator=None, *, n_jobs=None, verbose=0):
+        self.estimator = estimator
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _base_estimator(self):
+        if self.estimator is None:
+            return BinaryLogisticRegression()
+        return self.estimator
+
+    @_fit_context(
+        # The base estimator's own parameters are validated by its own fit.
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, **fit_params):
+        """Fit one binary estimator per class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+
+        y : {array-like, sparse matrix} of shape (n_samples,) or \
+                (n_samples, n_classes)
+            Multiclass targets, or a multilabel indicator matrix.
+
+        **fit_params : dict
+            Parameters routed to the base estimator's ``fit``, such as
+            ``sample_weight``. Only available with
+            ``sklearn.set_config(enable_metadata_routing=True)`` and a base
+            estimator that requests them (``set_fit_request``).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        _raise_for_params(fit_params, self, "fit")
+        routed_params = process_routing(self, "fit", **fit_params)
+        estimator = self._base_estimator()
+        _check_can_predict(estimator)
+        previous = self._previous_estimators(estimator)
+
+        self.label_binarizer_ = LabelBinarizer(sparse_output=True)
+        Y = self.label_binarizer_.fit_transform(y).tocsc()
+        self.classes_ = self.label_binarizer_.classes_
+
+        if _uses_fast_path(estimator):
+            self._fit_lockstep(X, Y, estimator, routed_params.estimator.fit, previous)
+            return self
+
+        columns = (column.toarray().ravel() for column in Y.T)
+        self.estimators_ = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
+            delayed(_fit_binary)(
+                estimator,
+                X,
+                column,
+                fit_params=routed_params.estimator.fit,
+                classes=self._column_classes(index),
+                previous=None if previous is None else previous[index],
+            )
+            for index, column in enumerate(columns)
+        )
+        if hasattr(self.estimators_[0], "n_features_in_"):
+            self.n_features_in_ = self.estimators_[0].n_features_in_
+        if hasattr(self.estimators_[0], "feature_names_in_"):
+            self.feature_names_in_ = self.estimators_[0].feature_names_in_
+        return self
+
+    def _column_classes(self, index):
+        label = self.classes_[index]
+        return [f"not {label}", label]
+
+    def _previous_estimators(self, estimator):
+        """The estimators of the last fit, when warm-starting from them."""
+        params = estimator.get_params(deep=False)
+        if not params.get("warm_start", False) or not hasattr(self, "estimators_"):
+            return None
+        return [
+            e if not isinstance(e, _ConstantPredictor) else None
+            for e in self.estimators_
+        ]
+
+    def _fit_lockstep(self, X, Y, estimator, fit_params, previous):
+        """Fit all classes' BinaryLogisticRegression together (the fast path)."""
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
+        )
+        sample_weight = fit_params.get("sample_weight")
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        params = estimator.get_params(deep=False)
+        n_samples, n_features = X.shape
+        n_columns = Y.shape[1]
+        if previous is not None and len(previous) != n_columns:
+            previous = None
+
+        estimators = [None] * n_columns
+        problems, targets, weights, weight_sums, coef0 = [], [], [], [], []
+        for index in range(n_columns):
+            column = Y[:, [index]].toarray().ravel()
+            unique = np.unique(column)
+            if unique.shape[0] == 1:
+                _warn_constant_label(column, self._column_classes(index))
+                estimators[index] = _ConstantPredictor().fit(X, unique)
+                continue
+            column_weights, weight_sum = binary_problem_weights(
+                column, _BINARY_CLASSES, sample_weight, params["class_weight"]
+            )
+            problems.append(index)
+            targets.append(column)
+            weights.append(column_weights)
+            weight_sums.append(weight_sum)
+            start = clone(estimator)
+            start.n_features_in_ = n_features
+            if previous is not None and previous[index] is not None:
+                start.coef_ = previous[index].coef_
+                start.intercept_ = previous[index].intercept_
+            coef0.append(start._initial_coef(n_features))
+
+        if problems:
+            results = _fit_problems_lockstep(
+                X,
+                np.column_stack(targets).astype(np.float64),
+                _stack_weights(weights, sample_weight),
+                np.array(weight_sums),
+                np.array(coef0),
+                params,
+                n_jobs=self.n_jobs,
+            )
+            for index, result in zip(problems, results, strict=False):
+                binary = clone(estimator)
+                binary.n_features_in_ = n_features
+                if hasattr(self, "feature_names_in_"):
+                    binary.feature_names_in_ = self.feature_names_in_
+                binary._set_solution(
+                    _BINARY_CLASSES,
+                    result,
+                    max_iter=params["max_iter"],
+                    problem_name=f"class {self.classes_[index]}",
+                )
+                estimators[index] = binary
+                if self.verbose:
+                    _print_class_summary(self.classes_[index], binary, result)
+        self.estimators_ = estimators
+
+    @available_if(_estimators_have("partial_fit"))
+    @_fit_context(prefer_skip_nested_validation=False)
+    def partial_fit(self, X, y, classes=None, **partial_fit_params):
+        """Fit the binary estimators incrementally on a batch of samples.
+
+        Only available when the base estimator has ``partial_fit``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of training data.
+
+        y : {array-like, sparse matrix} of shape (n_samples,) or \
+                (n_samples, n_classes)
+            Targets of the batch.
+
+        classes : array-like of shape (n_classes,), default=None
+            All the classes, over all batches. Required on the first call.
+
+        **partial_fit_params : dict
+            Parameters routed to the base estimator's ``partial_fit``
+            (metadata routing only).
+
+        Returns
+        -------
+        self : object
+            The estimator, updated.
+        """
+        _raise_for_params(partial_fit_params, self, "partial_fit")
+        routed_params = process_routing(self, "partial_fit", **partial_fit_params)
+        first_call = not hasattr(self, "classes_")
+        if first_call:
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            self.classes_ = np.unique(classes)
+            self.estimators_ = [
+                clone(self._base_estimator()) for _ in range(self.n_classes_)
+            ]
+            self.label_binarizer_ = LabelBinarizer(sparse_output=True)
+            self.label_binarizer_.fit(self.classes_)
+        elif classes is not None and not np.array_equal(
+            self.classes_, np.unique(classes)
+        ):
+            raise ValueError(
+                f"`classes={classes!r}` is not the same as on the first call to "
+                f"partial_fit, which was {self.classes_!r}."
+            )
+        if len(np.setdiff1d(y, self.classes_)):
+            raise ValueError(
+                f"Mini-batch contains {np.unique(y)} while classes must be subset "
+                f"of {self.classes_}"
+            )
+        Y = self.label_binarizer_.transform(y).tocsc()
+        columns = (column.toarray().ravel() for column in Y.T)
+        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+            delayed(_partial_fit_binary)(
+                estimator,
+                X,
+                column,
+                partial_fit_params=routed_params.estimator.partial_fit,
+            )
+            for estimator, column in zip(self.estimators_, columns, strict=False)
+        )
+        if hasattr(self.estimators_[0], "n_features_in_"):
+            self.n_features_in_ = self.estimators_[0].n_features_in_
+        return self
+
+    def _linear_scores(self, X):
+        """``X @ coef_.T + intercept_`` in one product, or None if not all linear."""
+        if not all(_uses_fast_path(e) for e in self.estimators_):
+            return None
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=False,
+        )
+        coef, intercept = self._stacked_coef()
+        scores = X @ coef.T.astype(X.dtype, copy=False)
+        return np.asarray(scores) + intercept.astype(X.dtype)
+
+    def _stacked_coef(self):
+        coef = np.vstack([e.coef_ for e in self.estimators_])
+        intercept = np.concatenate([e.intercept_ for e in self.estimators_])
+        return coef, intercept
+
+    def _scores(self, X):
+        scores = self._linear_scores(X)
+        if scores is None:
+            scores = np.column_stack([_binary_scores(e, X) for e in self.estimators_])
+        return scores
+
+    def predict(self, X):
+        """Predict the class (or, for multilabel targets, the labels) of samples.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y : {ndarray, sparse matrix} of shape (n_samples,) or \
+                (n_samples, n_classes)
+            Predicted classes, or a label indicator matrix for multilabel
+            targets.
+        """
+        check_is_fitted(self)
+        scores = self._scores(X)
+        if self.label_binarizer_.y_type_ == "multiclass":
+            # argmax breaks ties towards the first class, as scikit-learn does.
+            return self.classes_[np.argmax(scores, axis=1)]
+        threshold = _threshold_for_binary_predict(self.estimators_[0])
+        indices = array.array("i")
+        indptr = array.array("i", [0])
+        for column in scores.T:
+            indices.extend(np.flatnonzero(column > threshold))
+            indptr.append(len(indices))
+        data = np.ones(len(indices), dtype=int)
+        indicator = sp.csc_array(
+            (data, indices, indptr), shape=(scores.shape[0], scores.shape[1])
+        )
+        return self.label_binarizer_.inverse_transform(indicator)
+
+    @available_if(_estimators_have("predict_proba"))
+    def predict_proba(self, X):
+        """Probability of each class.
+
+        For single-label targets each row sums to one; for multilabel targets
+        each entry is the marginal probability of that label.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns ordered as ``classes_``.
+        """
+        check_is_fitted(self)
+        scores = self._linear_scores(X)
+        if scores is not None:
+            proba = expit(scores)
+        else:
+            proba = np.column_stack(
+                [e.predict_proba(X)[:, 1] for e in self.estimators_]
+            )
+        if len(self.estimators_) == 1:
+            # Two classes, one estimator: still one column per class.
+            proba = np.concatenate((1 - proba, proba), axis=1)
+        if not self.multilabel_:
+            row_sums = proba.sum(axis=1)[:, np.newaxis]
+            np.divide(proba, row_sums, out=proba, where=row_sums != 0)
+        return proba
+
+    @available_if(_estimators_have("decision_function"))
+    def decision_function(self, X):
+        """Decision function of each binary estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            One column per class; a single column, raveled, for two classes.
+        """
+        check_is_fitted(self)
+        scores = self._linear_scores(X)
+        if scores is None:
+            if len(self.estimators_) == 1:
+                return self.estimators_[0].decision_function(X)
+            scores = np.column_stack(
+                [np.ravel(e.decision_function(X)) for e in self.estimators_]
+            )
+        if scores.shape[1] == 1:
+            return scores.ravel()
+        return scores
+
+    @property
+    @available_if(_estimators_have("coef_"))
+    def coef_(self):
+        """Coefficients of the binary estimators, shape (n_estimators, n_features)."""
+        return np.vstack([np.atleast_2d(e.coef_) for e in self.estimators_])
+
+    @property
+    @available_if(_estimators_have("intercept_"))
+    def intercept_(self):
+        """Intercepts of the binary estimators, shape (n_estimators,)."""
+        return np.concatenate([np.ravel(e.intercept_) for e in self.estimators_])
+
+    @property
+    def multilabel_(self):
+        """Whether the target is a multilabel indicator matrix."""
+        return self.label_binarizer_.y_type_.startswith("multilabel")
+
+    @property
+    def n_classes_(self):
+        """Number of classes."""
+        return len(self.classes_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        base_tags = get_tags(self._base_estimator())
+        tags.input_tags.pairwise = base_tags.input_tags.pairwise
+        tags.input_tags.sparse = base_tags.input_tags.sparse
+        return tags
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this object.
+
+        See scikit-learn's :ref:`sklearn:metadata_routing` user guide.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Routes ``fit`` metadata to the base estimator's ``fit`` and
+            ``partial_fit`` metadata to its ``partial_fit``.
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                estimator=self._base_estimator(),
+                method_mapping=MethodMapping()
+                .add(caller="fit", callee="fit")
+                .add(caller="partial_fit", callee="partial_fit"),
+            )
+        )
+
+
+def _check_can_predict(estimator):
+    if is_regressor(estimator):
+        return
+    if not (
+        hasattr(estimator, "decision_function") or hasattr(estimator, "predict_proba")
+    ):
+        raise ValueError(
+            f"The base estimator {estimator!r} has neither decision_function nor "
+            "predict_proba, so its binary predictions cannot be combined into "
+            "one-vs-rest predictions. Use a classifier that has one of them, or "
+            "a regressor."
+        )
+
+
+def _stack_weights(weights, sample_weight):
+    """Weights as one (n_samples, n_problems) array, or a shared column, or None."""
+    if all(w is None for w in weights):
+        return None
+    if all(w is sample_weight for w in weights):
+        return sample_weight[:, np.newaxis]
+    n_samples = next(w for w in weights if w is not None).shape[0]
+    ones = np.ones(n_samples)
+    return np.column_stack([ones if w is None else w for w in weights])
+
+
+def _fit_problems_lockstep(X, targets, weights, weight_sums, coef0, params, n_jobs):
+    """Solve the binary problems (columns of ``targets``), sharded over jobs."""
+    n_problems = targets.shape[1]
+    n_shards = min(effective_n_jobs(n_jobs), n_problems)
+    if n_shards <= 1:
+        return _solve_shard(X, targets, weights, weight_sums, coef0, params)
+    shards = np.array_split(np.arange(n_problems), n_shards)
+    shard_results = Parallel(n_jobs=n_jobs)(
+        delayed(_solve_shard)(
+            X,
+            targets[:, shard],
+            _weight_columns(weights, shard),
+            weight_sums[shard],
+            coef0[shard],
+            params,
+        )
+        for shard in shards
+    )
+    return [result for results in shard_results for result in results]
+
+
+def _weight_columns(weights, columns):
+    """The weights of some problems; a shared column (or None) serves them all."""
+    if weights is None or weights.shape[1] == 1:
+        return weights
+    return weights[:, columns]
+
+
+def _solve_shard(X, targets, weights, weight_sums, coef0, params):
+    """Run one L-BFGS-B per column of ``targets``, evaluations batched."""
+    fit_intercept = params["fit_intercept"]
+    l2_reg_strength = 1.0 / (params["C"] * weight_sums)
+    n_problems = targets.shape[1]
+
+    def batch_fun_and_grad(runs, coef):
+        if len(runs) == n_problems:
+            Y, W, sums, l2 = targets, weights, weight_sums, l2_reg_strength
+        else:
+            Y = targets[:, runs]
+            W = _weight_columns(weights, runs)
+            sums, l2 = weight_sums[runs], l2_reg_strength[runs]
+        return loss_and_gradient(coef, X, Y, W, sums, l2, fit_intercept)
+
+    with single_threaded_optimizer_blas():
+        return minimize_lbfgs_lockstep(
+            batch_fun_and_grad,
+            coef0,
+            tol=params["tol"],
+            max_iter=params["max_iter"],
+        )
+
+
+def _print_class_summary(label, binary, result):
+    status = "converged" if result.status == 0 else "NOT converged"
+    print(
+        f"[OneVsRestClassifier] class {label}: {binary.n_iter_} iteration(s), "
+        f"objective {result.fun:.10g}, {status}"
+    )

@@ -1,0 +1,284 @@
+"""The L-BFGS-B driver: scipy.optimize calls, convergence checks, BLAS threads.
+
+Two entry points share one set of L-BFGS-B options:
+
+- :func:`minimize_lbfgs` runs one problem, as scikit-learn's
+  ``LogisticRegression(solver="lbfgs")`` does.
+- :func:`minimize_lbfgs_lockstep` runs several independent problems, each with
+  its own ``scipy.optimize.minimize`` call (own history, line search and
+  stopping test), but gathers the function evaluations that the still running
+  problems ask for into one batched call. Each problem therefore follows exactly
+  the iterates it would follow alone, while the expensive part, the passes over
+  ``X``, is done once per round for all of them.
+"""
+
+import functools
+import threading
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import scipy
+from scipy import optimize
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import ThreadpoolController
+
+_LBFGS_OPTIONS = {
+    # The same options scikit-learn passes for solver="lbfgs".
+    "maxls": 50,
+    "ftol": 64 * np.finfo(float).eps,
+}
+
+
+@functools.cache
+def _scipy_only_blas():
+    """The BLAS libraries that scipy loaded for itself, apart from numpy's.
+
+    pip wheels of numpy and scipy each bundle their own OpenBLAS. L-BFGS-B calls
+    scipy's on vectors of a few hundred entries, where spawning threads costs
+    more than it brings, and its idle threads spin and steal the cores that
+    numpy's BLAS needs for the products with ``X``. When both packages share one
+    BLAS (conda, system packages), there is nothing separate to limit.
+    """
+    roots = [Path(scipy.__file__).resolve().parent]
+    roots.append(roots[0].with_name("scipy.libs"))
+    controller = ThreadpoolController()
+
+    def from_scipy(library):
+        filepath = Path(library.filepath).resolve()
+        return any(root in filepath.parents for root in roots)
+
+    scipy_libraries = [lib for lib in controller.lib_controllers if from_scipy(lib)]
+    scipy_paths = {lib.filepath for lib in scipy_libraries}
+    shared = any(
+        lib.filepath in scipy_paths and not from_scipy(lib)
+        for lib in controller.lib_controllers
+    )
+    if shared:
+        return None
+    return controller.select(filepath=sorted(scipy_paths)) if scipy_paths else None
+
+
+@contextmanager
+def single_threaded_optimizer_blas():
+    """Limit scipy's own BLAS to one thread while the optimiser runs.
+
+    numpy's BLAS, which computes the products with ``X``, keeps its threads.
+    """
+    scipy_blas = _scipy_only_blas()
+    if scipy_blas is None:
+        yield
+        return
+    with scipy_blas.limit(limits=1):
+        yield
+
+
+def _lbfgs_options(tol, max_iter):
+    return {"maxiter": max_iter, "gtol": tol, **_LBFGS_OPTIONS}
+
+
+def minimize_lbfgs(fun_and_grad, x0, *, tol, max_iter, callback=None):
+    """Minimise one smooth objective with L-BFGS-B.
+
+    Parameters
+    ----------
+    fun_and_grad : callable
+        ``fun_and_grad(x) -> (float, ndarray)``, the objective and its gradient.
+    x0 : ndarray of shape (n_params,)
+        Starting point.
+    tol : float
+        Stop when the max-norm of the projected gradient is at most ``tol``.
+    max_iter : int
+        Maximum number of L-BFGS-B iterations.
+    callback : callable, default=None
+        Called after each iteration with a ``scipy.optimize.OptimizeResult``
+        holding the current ``x`` and ``fun``.
+
+    Returns
+    -------
+    result : scipy.optimize.OptimizeResult
+        scipy's result (``x``, ``fun``, ``jac``, ``nit``, ``status``,
+        ``message``).
+    """
+    return optimize.minimize(
+        fun_and_grad,
+        np.asarray(x0, dtype=np.float64),
+        method="L-BFGS-B",
+        jac=True,
+        options=_lbfgs_options(tol, max_iter),
+        callback=callback,
+    )
+
+
+class _LockstepEvaluator:
+    """Rendezvous that batches the evaluations requested by concurrent runs.
+
+    Each run calls :meth:`evaluate` from its own thread and blocks. When every
+    run still going has asked (or finished), the thread that asked last
+    evaluates the whole batch and wakes the others. The set of problems in each
+    round therefore depends only on the runs themselves, never on thread timing.
+    """
+
+    def __init__(self, batch_fun_and_grad, n_runs):
+        self._batch_fun_and_grad = batch_fun_and_grad
+        self._condition = threading.Condition()
+        self._running = set(range(n_runs))
+        self._pending = {}
+        self._results = {}
+        self._error = None
+
+    def evaluate(self, run, x):
+        with self._condition:
+            self._raise_if_failed()
+            self._pending[run] = x
+            if len(self._pending) == len(self._running):
+                self._evaluate_round()
+            while run not in self._results:
+                self._raise_if_failed()
+                self._condition.wait()
+            return self._results.pop(run)
+
+    def finish(self, run):
+        with self._condition:
+            self._running.discard(run)
+            if (
+                self._error is None
+                and self._pending
+                and len(self._pending) == len(self._running)
+            ):
+                self._evaluate_round()
+
+    def abort(self, error):
+        with self._condition:
+            if self._error is None:
+                self._error = error
+            self._condition.notify_all()
+
+    def _raise_if_failed(self):
+        if self._error is not None:
+            raise self._error
+
+    def _evaluate_round(self):
+        runs = sorted(self._pending)
+        params = np.stack([self._pending[run] for run in runs])
+        self._pending.clear()
+        try:
+            losses, gradients = self._batch_fun_and_grad(runs, params)
+        except BaseException as error:
+            self._error = error
+            self._condition.notify_all()
+            raise
+        for row, run in enumerate(runs):
+            self._results[run] = (float(losses[row]), gradients[row].copy())
+        self._condition.notify_all()
+
+
+def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=None):
+    """Minimise several independent objectives whose evaluations are batched.
+
+    Parameters
+    ----------
+    batch_fun_and_grad : callable
+        ``batch_fun_and_grad(runs, params) -> (losses, gradients)``, where
+        ``runs`` is a sorted list of problem indices and ``params`` an array of
+        shape (len(runs), n_params) holding one point per problem; it returns
+        the objective values (len(runs),) and gradients (len(runs), n_params).
+    x0 : ndarray of shape (n_problems, n_params)
+        Starting point of each problem.
+    tol : float
+        Stopping tolerance on the projected gradient of each problem.
+    max_iter : int
+        Maximum number of iterations of each problem.
+    callbacks : list of callable or None, default=None
+        Per-problem iteration callbacks, as in :func:`minimize_lbfgs`.
+
+    Returns
+    -------
+    results : list of scipy.optimize.OptimizeResult
+        One result per problem, in order.
+
+    Notes
+    -----
+    Each problem runs ``scipy.optimize.minimize`` in its own thread; the
+    threads spend nearly all their time waiting for the batched evaluation,
+    whose matrix products release the GIL. An exception raised by any run or
+    by the batched evaluation stops every run and is raised here.
+    """
+    n_problems = x0.shape[0]
+    if callbacks is None:
+        callbacks = [None] * n_problems
+    evaluator = _LockstepEvaluator(batch_fun_and_grad, n_problems)
+    results = [None] * n_problems
+    errors = [None] * n_problems
+
+    def run(problem):
+        try:
+            results[problem] = minimize_lbfgs(
+                functools.partial(evaluator.evaluate, problem),
+                x0[problem],
+                tol=tol,
+                max_iter=max_iter,
+                callback=callbacks[problem],
+            )
+        except BaseException as error:
+            errors[problem] = error
+            evaluator.abort(error)
+        finally:
+            evaluator.finish(problem)
+
+    threads = [
+        threading.Thread(target=run, args=(problem,), daemon=True)
+        for problem in range(n_problems)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    except BaseException as error:
+        # Typically KeyboardInterrupt: stop the runs rather than leave them waiting.
+        evaluator.abort(error)
+        for thread in threads:
+            thread.join()
+        raise
+    for error in errors:
+        if error is not None:
+            raise error
+    return results
+
+
+def check_convergence(result, *, max_iter, problem_name=None):
+    """Return the number of iterations and warn when L-BFGS-B did not converge.
+
+    Parameters
+    ----------
+    result : scipy.optimize.OptimizeResult
+        What :func:`minimize_lbfgs` returned.
+    max_iter : int
+        The iteration budget, used in the advice.
+    problem_name : str, default=None
+        Which problem the result belongs to (for example a class), named in
+        the warning.
+
+    Returns
+    -------
+    n_iter : int
+        Iterations run, at most ``max_iter``.
+    """
+    n_iter = min(int(result.nit), max_iter)
+    if result.status != 0:
+        where = f" for {problem_name}" if problem_name else ""
+        message = result.message
+        if isinstance(message, bytes):
+            message = message.decode()
+        warnings.warn(
+            f"L-BFGS-B failed to converge{where} after {n_iter} iteration(s) "
+            f"(status={result.status}: {message}). Scale the features, for "
+            "example with sklearn.preprocessing.StandardScaler or by dividing "
+            f"pixels by 255, or increase max_iter (now {max_iter}). Strong "
+            "regularisation (a smaller C) also speeds up convergence.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return n_iter
