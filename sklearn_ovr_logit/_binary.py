@@ -7,7 +7,7 @@ from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -159,7 +159,7 @@ class BinaryLogisticRegression(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "C": [Interval(Real, 0, None, closed="neither")],
+        "C": [Interval(Real, 0, None, closed="right")],
         "fit_intercept": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
@@ -219,7 +219,7 @@ class BinaryLogisticRegression(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         classes = np.unique(y)
         if classes.shape[0] != 2:
-            raise ValueError(_n_classes_message(classes))
+            raise ValueError(_n_classes_message(classes, type_of_target(y)))
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
@@ -331,9 +331,11 @@ class BinaryLogisticRegression(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, 2)
             Probabilities of ``classes_[0]`` and ``classes_[1]``.
         """
-        scores = self.decision_function(X)
+        # Probabilities in float64 even for float32 X, where expit would
+        # underflow to 0 beyond a margin of about 100.
+        scores = self.decision_function(X).astype(np.float64, copy=False)
         # expit(-s) rather than 1 - expit(s): keeps tiny probabilities exact.
-        proba = np.empty((scores.shape[0], 2), dtype=scores.dtype)
+        proba = np.empty((scores.shape[0], 2))
         proba[:, 0] = expit(-scores)
         proba[:, 1] = expit(scores)
         return proba
@@ -352,8 +354,8 @@ class BinaryLogisticRegression(ClassifierMixin, BaseEstimator):
             Log-probabilities of ``classes_[0]`` and ``classes_[1]``, finite
             even where a probability rounds to 0.
         """
-        scores = self.decision_function(X)
-        log_proba = np.empty((scores.shape[0], 2), dtype=scores.dtype)
+        scores = self.decision_function(X).astype(np.float64, copy=False)
+        log_proba = np.empty((scores.shape[0], 2))
         log_proba[:, 0] = log_expit(-scores)
         log_proba[:, 1] = log_expit(scores)
         return log_proba
@@ -419,7 +421,7 @@ def iteration_printer(prefix=""):
     return print_iteration
 
 
-def _n_classes_message(classes):
+def _n_classes_message(classes, target_type):
     if classes.shape[0] < 2:
         return (
             "BinaryLogisticRegression needs samples of 2 classes, but the data "
@@ -427,8 +429,10 @@ def _n_classes_message(classes):
         )
     shown = ", ".join(repr(c) for c in classes[:10])
     more = ", ..." if classes.shape[0] > 10 else ""
+    # The first sentence is the one scikit-learn's estimator checks look for.
     return (
-        f"BinaryLogisticRegression fits two classes, but y has "
-        f"{classes.shape[0]} classes ({shown}{more}). For more than two classes "
-        "use sklearn_ovr_logit.OneVsRestClassifier(BinaryLogisticRegression())."
+        "Only binary classification is supported. The type of the target is "
+        f"{target_type}: y has {classes.shape[0]} classes ({shown}{more}). For "
+        "more than two classes use "
+        "sklearn_ovr_logit.OneVsRestClassifier(BinaryLogisticRegression())."
     )
