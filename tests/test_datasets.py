@@ -256,7 +256,7 @@ def test_fetch_mnist_return_X_y(mnist, mnist_dir):
     np.testing.assert_array_equal(y_test, mnist.target_test)
 
 
-@pytest.mark.parametrize("dtype", [None, "float32", np.dtype("float32")])
+@pytest.mark.parametrize("dtype", [None, "float32"])
 def test_fetch_mnist_scale(mnist, mnist_dir, dtype):
     X_train, X_test, _, _ = fetch_mnist(
         data_home=mnist_dir, return_X_y=True, scale=True, dtype=dtype
@@ -266,6 +266,11 @@ def test_fetch_mnist_scale(mnist, mnist_dir, dtype):
     assert X_train.min() == 0.0
     assert X_train.max() == 1.0
     np.testing.assert_array_equal(X_test, (mnist.data_test / 255).astype(X_test.dtype))
+
+
+@pytest.mark.parametrize("spelling", ["float32", np.float32, np.dtype("float32")])
+def test_dtype_spellings(spelling):
+    assert _mnist._check_dtype(spelling, scale=True) == np.float32
 
 
 def test_fetch_mnist_float_without_scale(mnist, mnist_dir):

@@ -220,7 +220,8 @@ def fetch_mnist(
     Examples
     --------
     >>> from sklearn_ovr_logit.datasets import fetch_mnist
-    >>> mnist = fetch_mnist()
+    >>> # Drop download_if_missing=False to download the files when missing.
+    >>> mnist = fetch_mnist(download_if_missing=False)
     >>> mnist.data.shape, mnist.data.dtype
     ((60000, 784), dtype('uint8'))
     >>> mnist.data_test.shape
