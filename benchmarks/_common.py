@@ -1,0 +1,87 @@
+"""Helpers shared by the benchmark scripts: environment report, timing, memory."""
+
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+import scipy
+import sklearn
+from threadpoolctl import threadpool_info
+
+import sklearn_ovr_logit
+
+
+def print_environment():
+    """Print the library versions and the BLAS libraries threadpoolctl sees."""
+    print(f"python {platform.python_version()} on {platform.machine()}, "
+          f"{os.cpu_count()} CPUs")
+    print(
+        f"sklearn_ovr_logit {sklearn_ovr_logit.__version__}, "
+        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, "
+        f"scipy {scipy.__version__}"
+    )
+    for library in threadpool_info():
+        print(
+            f"  {library['user_api']}: {library['internal_api']} "
+            f"{library.get('version')} ({library['num_threads']} threads) "
+            f"{library['filepath']}"
+        )
+
+
+def binary_objective(coef, intercept, X, y, C):
+    """sklearn's binary lbfgs objective, computed directly with numpy."""
+    z = X @ coef + intercept
+    n_samples = X.shape[0]
+    penalty = coef @ coef / (2 * C * n_samples) if np.isfinite(C) else 0.0
+    return float(np.mean(np.logaddexp(0, z) - y * z) + penalty)
+
+
+def time_call(function):
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def alternate(candidates, repeats):
+    """Time each candidate ``repeats`` times, interleaved, and return the runs.
+
+    ``candidates`` maps a name to a zero-argument callable returning a fitted
+    model. Interleaving spreads the noise of a shared machine over all of them.
+    """
+    times = {name: [] for name in candidates}
+    models = {}
+    for repeat in range(repeats):
+        for name, fit in candidates.items():
+            seconds, models[name] = time_call(fit)
+            times[name].append(seconds)
+            print(f"  repeat {repeat + 1}/{repeats} {name:<40s} {seconds:8.2f} s",
+                  flush=True)
+    return {name: statistics.median(t) for name, t in times.items()}, times, models
+
+
+class PeakMemory:
+    """Peak resident memory growth of this process over a ``with`` block (Linux).
+
+    Resets the kernel's high-water mark (``/proc/self/clear_refs``) on entry
+    and reads it (``VmHWM``) on exit, so allocations made and freed inside the
+    block count.
+    """
+
+    def __enter__(self):
+        with open("/proc/self/clear_refs", "w") as file:
+            file.write("5")
+        self.before = _status_kib("VmRSS")
+        return self
+
+    def __exit__(self, *exc_info):
+        self.peak_increase = (_status_kib("VmHWM") - self.before) * 1024
+
+
+def _status_kib(field):
+    with open("/proc/self/status") as file:
+        for line in file:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")

@@ -1,0 +1,136 @@
+"""One-vs-rest logistic regression on the full MNIST: ours against scikit-learn's.
+
+Fits scikit-learn's ``OneVsRestClassifier(LogisticRegression())`` with
+``n_jobs=None`` and ``n_jobs=2`` and ours (float64 and float32 input),
+alternately, and prints the median fit times, their ratios, the test
+accuracies, each class's objective value, and the peak memory that fitting
+adds. Pixels are divided by 255; C=1, tol=1e-4, max_iter=1000.
+
+    SKLEARN_OVR_LOGIT_MNIST=../shared/mnist python benchmarks/bench_ovr_mnist.py
+
+``--tol 1e-8`` compares the solutions at a tight tolerance instead.
+"""
+
+import argparse
+import gc
+import warnings
+
+import numpy as np
+from _common import PeakMemory, alternate, binary_objective, print_environment
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier as SklearnOneVsRest
+
+from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
+from sklearn_ovr_logit.datasets import fetch_mnist
+
+
+def class_objectives(model, X, y, C):
+    """Each class's binary objective at the fitted coefficients."""
+    return np.array(
+        [
+            binary_objective(
+                estimator.coef_.ravel(),
+                estimator.intercept_[0],
+                X,
+                (y == k).astype(np.float64),
+                C,
+            )
+            for k, estimator in zip(model.classes_, model.estimators_, strict=True)
+        ]
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--tol", type=float, default=1e-4)
+    parser.add_argument("--C", type=float, default=1.0)
+    parser.add_argument("--max-iter", type=int, default=1000)
+    parser.add_argument("--train-size", type=int, default=None)
+    parser.add_argument(
+        "--skip-sklearn-n-jobs-2", action="store_true", help="for a quicker run"
+    )
+    args = parser.parse_args()
+    print_environment()
+
+    X_train, X_test, y_train, y_test = fetch_mnist(scale=True, return_X_y=True)
+    if args.train_size:
+        X_train, y_train = X_train[: args.train_size], y_train[: args.train_size]
+    X_train32 = X_train.astype(np.float32)
+    print(f"MNIST: X_train {X_train.shape} {X_train.dtype}, {X_train.nbytes / 1e6:.0f}"
+          f" MB; C={args.C}, tol={args.tol}, max_iter={args.max_iter}")
+
+    params = dict(C=args.C, tol=args.tol, max_iter=args.max_iter)
+    candidates = {
+        "scikit-learn OvR(LogisticRegression)": lambda: SklearnOneVsRest(
+            LogisticRegression(**params)
+        ).fit(X_train, y_train),
+        "scikit-learn OvR(LogisticRegression), n_jobs=2": lambda: SklearnOneVsRest(
+            LogisticRegression(**params), n_jobs=2
+        ).fit(X_train, y_train),
+        "ours, float64": lambda: OneVsRestClassifier(
+            BinaryLogisticRegression(**params)
+        ).fit(X_train, y_train),
+        "ours, float32": lambda: OneVsRestClassifier(
+            BinaryLogisticRegression(**params)
+        ).fit(X_train32, y_train),
+    }
+    if args.skip_sklearn_n_jobs_2:
+        del candidates["scikit-learn OvR(LogisticRegression), n_jobs=2"]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        medians, _, models = alternate(candidates, args.repeats)
+    if caught:
+        print(f"{len(caught)} ConvergenceWarning(s) during the runs")
+
+    sklearn_name = "scikit-learn OvR(LogisticRegression)"
+    print(f"\nmedian fit time over {args.repeats} repeats (speed-up of ours):")
+    for name, seconds in medians.items():
+        print(f"  {name:<48s} {seconds:8.2f} s")
+    for ours in ["ours, float64", "ours, float32"]:
+        for theirs in candidates:
+            if theirs.startswith("scikit-learn"):
+                ratio = medians[theirs] / medians[ours]
+                print(f"  {ours} vs {theirs}: {ratio:.2f}x faster")
+
+    print("\ntest accuracy:")
+    for name, model in models.items():
+        X_eval = X_test.astype(np.float32) if "float32" in name else X_test
+        print(f"  {name:<48s} {model.score(X_eval, y_test):.4f}")
+
+    reference = class_objectives(models[sklearn_name], X_train, y_train, args.C)
+    print("\nper-class objective, relative difference to scikit-learn "
+          "(negative: ours lower):")
+    print("  class  scikit-learn       " + "  ".join(
+        f"{name:>16s}" for name in models if not name.startswith("scikit-learn")))
+    ours_objectives = {
+        name: class_objectives(model, X_train, y_train, args.C)
+        for name, model in models.items()
+        if not name.startswith("scikit-learn")
+    }
+    for k in range(len(reference)):
+        row = "  ".join(
+            f"{(values[k] - reference[k]) / reference[k]:>+16.2e}"
+            for values in ours_objectives.values()
+        )
+        print(f"  {k:>5d}  {reference[k]:.12f}  {row}")
+    for name, values in ours_objectives.items():
+        worst = np.max((values - reference) / reference)
+        print(f"  {name}: largest relative excess over scikit-learn {worst:+.2e}")
+
+    print("\npeak memory added by fitting ours (fraction of X.nbytes):")
+    for name, X in [("float64", X_train), ("float32", X_train32)]:
+        del models
+        gc.collect()
+        models = {}
+        with PeakMemory() as memory:
+            OneVsRestClassifier(BinaryLogisticRegression(**params)).fit(X, y_train)
+        fraction = memory.peak_increase / X.nbytes
+        print(f"  {name}: {memory.peak_increase / 1e6:7.1f} MB for X of "
+              f"{X.nbytes / 1e6:.0f} MB = {fraction:.3f} of X.nbytes")
+
+
+if __name__ == "__main__":
+    main()
