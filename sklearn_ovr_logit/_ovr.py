@@ -234,6 +234,29 @@ class OneVsRestClassifier(
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    def set_params(self, **params):
+        """Set the parameters of this estimator.
+
+        As in scikit-learn, nested parameters such as ``estimator__C`` set the
+        base estimator's parameters. With ``estimator=None`` they are set on an
+        explicit ``BinaryLogisticRegression()``, so that a search over
+        ``{"estimator__C": [...]}`` works with the default base estimator.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : OneVsRestClassifier
+            This estimator.
+        """
+        nested = any(key.startswith("estimator__") for key in params)
+        if nested and self.estimator is None and "estimator" not in params:
+            self.estimator = BinaryLogisticRegression()
+        return super().set_params(**params)
+
     def _base_estimator(self):
         if self.estimator is None:
             return BinaryLogisticRegression()
@@ -524,7 +547,8 @@ class OneVsRestClassifier(
         check_is_fitted(self)
         scores = self._linear_scores(X)
         if scores is not None:
-            proba = expit(scores)
+            # float64 as in BinaryLogisticRegression.predict_proba.
+            proba = expit(scores.astype(np.float64, copy=False))
         else:
             proba = np.column_stack(
                 [e.predict_proba(X)[:, 1] for e in self.estimators_]
@@ -564,16 +588,34 @@ class OneVsRestClassifier(
         return scores
 
     @property
-    @available_if(_estimators_have("coef_"))
     def coef_(self):
-        """Coefficients of the binary estimators, shape (n_estimators, n_features)."""
-        return np.vstack([np.atleast_2d(e.coef_) for e in self.estimators_])
+        """Coefficients of the binary estimators, shape (n_estimators, n_features).
+
+        Only when every binary estimator is linear (has ``coef_``).
+        """
+        return np.vstack([np.atleast_2d(e.coef_) for e in self._linear_estimators()])
 
     @property
-    @available_if(_estimators_have("intercept_"))
     def intercept_(self):
-        """Intercepts of the binary estimators, shape (n_estimators,)."""
-        return np.concatenate([np.ravel(e.intercept_) for e in self.estimators_])
+        """Intercepts of the binary estimators, shape (n_estimators,).
+
+        Only when every binary estimator is linear (has ``intercept_``).
+        """
+        return np.concatenate(
+            [np.ravel(e.intercept_) for e in self._linear_estimators()]
+        )
+
+    def _linear_estimators(self):
+        # An AttributeError makes hasattr(self, "coef_") False, as it should be
+        # before fit and for non-linear (or constant) binary estimators.
+        estimators = self.estimators_
+        for estimator in estimators:
+            if not hasattr(estimator, "coef_"):
+                raise AttributeError(
+                    f"{type(estimator).__name__} has no attribute 'coef_', so "
+                    "OneVsRestClassifier has no coef_ or intercept_."
+                )
+        return estimators
 
     @property
     def multilabel_(self):
