@@ -11,7 +11,7 @@ Environment variables:
     iterations on the prose). Default ``1``. ``-D plot_gallery=0`` does the same.
 ``DOCS_INTERSPHINX``
     ``1`` downloads the intersphinx inventories of Python, NumPy, SciPy,
-    scikit-learn, matplotlib and joblib so that their names become links. By
+    scikit-learn, matplotlib, joblib and pandas so that their names become links. By
     default nothing is downloaded: inventories saved as
     ``docs/_intersphinx/<name>.inv`` are used if present, the other names are
     shown as plain code.
@@ -89,6 +89,8 @@ autodoc_default_options = {"members": False, "inherited-members": False}
 # The signature is shown by the class page itself; numpydoc renders the rest.
 autodoc_typehints = "none"
 add_module_names = False
+# "fit()" rather than "OneVsRestClassifier.fit()" in the page's table of contents.
+toc_object_entries_show_parents = "hide"
 
 # -- numpydoc ----------------------------------------------------------------
 
@@ -99,7 +101,7 @@ numpydoc_attributes_as_param_list = True
 # Link the types that readers click on; leave prose like "of shape" alone.
 numpydoc_xref_param_type = True
 numpydoc_xref_ignore = "all"
-numpydoc_xref_aliases = {
+_XREF_ALIASES = {
     "ndarray": "numpy.ndarray",
     "dtype": "numpy.dtype",
     "sparse matrix": "scipy.sparse.spmatrix",
@@ -192,6 +194,7 @@ _INVENTORIES = {
     "sklearn": "https://scikit-learn.org/stable",
     "matplotlib": "https://matplotlib.org/stable",
     "joblib": "https://joblib.readthedocs.io/en/stable",
+    "pandas": "https://pandas.pydata.org/docs",
 }
 
 
@@ -214,6 +217,30 @@ def _intersphinx_mapping():
 
 intersphinx_mapping = _intersphinx_mapping()
 intersphinx_timeout = 10
+
+
+def _numpydoc_xref_aliases():
+    """Link parameter types to the projects whose inventories are available.
+
+    Without an inventory, numpydoc's default links (``int`` to
+    ``python:int``, ``array-like`` to ``numpy:array_like``, ...) would show
+    their targets instead of the words; the words are then shown as they are.
+    """
+    from numpydoc.xref import DEFAULT_LINKS
+
+    aliases = {**DEFAULT_LINKS, **_XREF_ALIASES}
+    for word, link in aliases.items():
+        target = link.rsplit("`", 2)[-2] if "`" in link else link
+        target = target.split("<")[-1].rstrip(">")
+        owner = target.split(":")[0] if ":" in target else target.split(".")[0]
+        if owner == "sklearn_ovr_logit":
+            continue
+        if owner not in intersphinx_mapping:
+            aliases[word] = word
+    return aliases
+
+
+numpydoc_xref_aliases = _numpydoc_xref_aliases()
 
 # -- sphinx-gallery ----------------------------------------------------------
 
