@@ -20,6 +20,7 @@ Environment variables:
     ``../shared/mnist`` beside the checkout is used if it exists.
 """
 
+import argparse
 import builtins
 import os
 import sys
@@ -39,6 +40,9 @@ if "SKLEARN_OVR_LOGIT_MNIST" not in os.environ and _SHARED_MNIST.is_dir():
 
 # Figures are drawn without a display.
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
 
 import sklearn_ovr_logit
 from sklearn_ovr_logit import datasets as _datasets
@@ -320,8 +324,44 @@ def _quote_trailing_underscore_names(app, what, name, obj, options, lines):
             lines[index] = line.replace("(n_features_in_,)", "(`n_features_in_`,)")
 
 
+class CommandLineHelp(SphinxDirective):
+    """``.. command-line-help:: [SUBCOMMAND]``: the ``--help`` text of the CLI.
+
+    The text comes from the parser itself, so the documented options are always
+    the real ones.
+    """
+
+    optional_arguments = 1
+
+    def run(self):
+        from sklearn_ovr_logit.cli import build_parser
+
+        parser = build_parser(prog="sklearn-ovr-logit")
+        if self.arguments:
+            subparsers = next(
+                action
+                for action in parser._actions
+                if isinstance(action, argparse._SubParsersAction)
+            )
+            parser = subparsers.choices[self.arguments[0]]
+        # argparse wraps the text to the terminal's width: make it stable.
+        previous = os.environ.get("COLUMNS")
+        os.environ["COLUMNS"] = "80"
+        try:
+            text = parser.format_help()
+        finally:
+            if previous is None:
+                del os.environ["COLUMNS"]
+            else:
+                os.environ["COLUMNS"] = previous
+        block = nodes.literal_block(text, text)
+        block["language"] = "text"
+        return [block]
+
+
 def setup(app):
-    """Connect the docstring fix-up and the API page check."""
+    """Connect the docstring fix-up, the API page check and the CLI help."""
+    app.add_directive("command-line-help", CommandLineHelp)
     # Before numpydoc (priority 500) parses the docstring.
     app.connect(
         "autodoc-process-docstring", _quote_trailing_underscore_names, priority=400
