@@ -76,9 +76,6 @@ exclude_patterns = [
     ".DS_Store",
     # Written by sphinx-gallery, included by no page.
     "sg_execution_times.rst",
-    "auto_examples/*.ipynb",
-    "auto_examples/*.py",
-    "auto_examples/*.zip",
 ]
 root_doc = "index"
 language = "en"
@@ -264,12 +261,11 @@ sphinx_gallery_conf = {
     # from the intersphinx inventories. (The old ``reference_url`` option is
     # ignored by sphinx-gallery >= 0.20, which resolves links this way.)
     "prefer_full_module": {r"sklearn_ovr_logit\.datasets"},
+    # In the order of their file names, which the examples choose.
     "within_subsection_order": "FileNameSortKey",
     "remove_config_comments": True,
-    "show_memory": False,
+    # Report the run time of the examples that take a while.
     "min_reported_time": 5,
-    "default_thumb_file": None,
-    "matplotlib_animations": False,
 }
 
 # -- HTML output -------------------------------------------------------------
