@@ -1,0 +1,340 @@
+"""Digit image preprocessing: a picture of one digit in the format a model was fit on.
+
+MNIST's images were made from black and white scans: each digit was
+"size normalized to fit in a 20x20 pixel box while preserving [its] aspect
+ratio" (grey levels coming from the anti-aliasing), then "centered in a 28x28
+image by computing the center of mass of the pixels" [1]_. :func:`to_mnist`
+repeats these steps on any picture (a PNG, a JPEG, a phone photo of a digit on
+paper, any size, colour or grey, dark on light or light on dark), so that a
+model fitted on MNIST sees what it was trained on. :func:`to_digits_8x8` does
+the same for scikit-learn's 8x8 digits, whose 32x32 bitmaps were summed over
+4x4 blocks [2]_.
+
+References
+----------
+.. [1] Y. LeCun, C. Cortes and C. J. C. Burges, "The MNIST database of
+   handwritten digits", http://yann.lecun.com/exdb/mnist/.
+.. [2] E. Alpaydin and C. Kaynak, "Optical Recognition of Handwritten Digits",
+   UCI Machine Learning Repository, 1998.
+"""
+
+# Authors: The sklearn_ovr_logit developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import os
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sklearn.preprocessing import FunctionTransformer
+
+__all__ = [
+    "make_grey_level_scaler",
+    "read_image",
+    "scale_grey_levels",
+    "to_digits_8x8",
+    "to_mnist",
+]
+
+#: The side of MNIST's images and of the box its digits are fitted into.
+MNIST_SIZE = 28
+MNIST_BOX = 20
+# Measured on MNIST's training set: the centres of mass average (14.0, 14.0) in
+# pixel indices, with a spread of 0.3 px, so the digits were shifted by whole
+# pixels to put their centre of mass on pixel (14, 14).
+MNIST_CENTRE = 14
+
+# Ink fainter than this fraction of the darkest stroke is noise (paper texture,
+# JPEG ringing); left in, it would widen the bounding box.
+_NOISE_FLOOR = 0.1
+# A picture whose ink differs from its background by fewer grey levels than
+# this has no digit in it.
+_MIN_CONTRAST = 24
+
+
+def read_image(path):
+    """Open an image file and decode it fully.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Any format Pillow reads: PNG, JPEG, GIF, BMP, TIFF, WebP, ...
+
+    Returns
+    -------
+    image : PIL.Image.Image
+        The decoded image, turned upright if its EXIF data says so.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    ValueError
+        If the file is not an image Pillow can read, or is damaged.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path}: is a folder, not an image file")
+    try:
+        with Image.open(path) as image:
+            # load() inside the with block: Image.open reads lazily, and a
+            # truncated file only fails when its pixels are decoded.
+            image.load()
+            # Phone photos are often stored sideways with an EXIF rotation.
+            return ImageOps.exif_transpose(image)
+    except UnidentifiedImageError:
+        raise ValueError(f"{path}: not an image file (Pillow cannot read it)")
+    except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        # Pillow reports damaged data as OSError ("image file is truncated")
+        # or SyntaxError (bad PNG chunks).
+        raise ValueError(f"{path}: damaged image file ({exc})")
+
+
+def to_mnist(image):
+    """Preprocess a picture of one digit the way MNIST's digits were.
+
+    Parameters
+    ----------
+    image : str, path-like, PIL.Image.Image or ndarray
+        A file name, a Pillow image, or an array of grey levels 0-255 of shape
+        (height, width), or (height, width, 3 or 4) for RGB(A). Any size.
+        The digit may be dark on a light background or light on a dark one.
+
+    Returns
+    -------
+    digit : ndarray of shape (28, 28)
+        Grey levels 0.0-255.0 with MNIST's conventions: light digit (255 for
+        the strongest ink) on a black (0) background, its bounding box fitted
+        into 20 x 20 pixels keeping the aspect ratio, its centre of mass on
+        pixel (14, 14). Flatten it into a row to predict.
+
+    Raises
+    ------
+    ValueError
+        If the image is blank (no ink stands out from the background), or
+        cannot be read.
+
+    Notes
+    -----
+    The steps:
+
+    1. Convert to grey. Transparent pixels are laid on a background that
+       contrasts with the opaque ones.
+    2. Find the polarity: the median grey level of the outermost ring of
+       pixels is the background. If it is light, invert the image.
+    3. Subtract the background and stretch the contrast so that the
+       strongest ink is 1; ink under 10 % of that is set to 0 (noise).
+    4. Crop to the bounding box of the ink, and resize it (anti-aliased) so
+       that its longer side is 20 pixels, keeping the aspect ratio.
+    5. Paste it into a black 28 x 28 image, shifted by whole pixels so that
+       its centre of mass is on pixel (14, 14).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ovr_logit._images import to_mnist
+    >>> picture = np.full((300, 200), 255, dtype=np.uint8)  # white paper
+    >>> picture[50:250, 90:110] = 0  # a black "1", 200 px tall
+    >>> digit = to_mnist(picture)
+    >>> digit.shape, float(digit.max())
+    ((28, 28), 255.0)
+    >>> rows, cols = np.nonzero(digit)
+    >>> int(rows.min()), int(rows.max())  # 20 px tall, centred
+    (4, 23)
+    """
+    ink = _ink(image)
+    height, width = ink.shape
+    scale = MNIST_BOX / max(height, width)
+    digit = _resize(ink, _scaled(height, scale), _scaled(width, scale))
+    return 255.0 * _paste_centred(digit)
+
+
+def to_digits_8x8(image):
+    """Preprocess a picture of one digit like scikit-learn's 8x8 digits.
+
+    Those digits were normalised to 32 x 32 bitmaps whose 4 x 4 blocks were
+    counted, giving grey levels 0-16 (see
+    :func:`sklearn.datasets.load_digits`). Here the bounding box of the ink is
+    fitted into 32 x 32 pixels keeping the aspect ratio, centred, and the
+    blocks are averaged.
+
+    Parameters
+    ----------
+    image : str, path-like, PIL.Image.Image or ndarray
+        As in :func:`to_mnist`.
+
+    Returns
+    -------
+    digit : ndarray of shape (8, 8)
+        Grey levels 0.0-16.0, light digit on a black background.
+
+    Raises
+    ------
+    ValueError
+        If the image is blank or cannot be read.
+    """
+    ink = _ink(image)
+    height, width = ink.shape
+    scale = 32 / max(height, width)
+    box = _resize(ink, _scaled(height, scale), _scaled(width, scale))
+    canvas = np.zeros((32, 32))
+    top = (32 - box.shape[0]) // 2
+    left = (32 - box.shape[1]) // 2
+    canvas[top : top + box.shape[0], left : left + box.shape[1]] = box
+    return 16.0 * canvas.reshape(8, 4, 8, 4).mean(axis=(1, 3))
+
+
+def scale_grey_levels(X, max_value=255.0):
+    """Divide grey levels by their largest possible value, giving [0, 1].
+
+    The "scaled pixels" step of our pipelines, used in a
+    :class:`~sklearn.preprocessing.FunctionTransformer`. Unlike
+    :class:`~sklearn.preprocessing.MinMaxScaler` it learns nothing from the
+    training set, so a pixel that is faint in every training image is not
+    blown up in a new one.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Grey levels, 0 to ``max_value``.
+
+    max_value : float, default=255.0
+        The largest grey level: 255 for MNIST, 16 for the 8x8 digits.
+
+    Returns
+    -------
+    X_scaled : ndarray of shape (n_samples, n_features)
+        ``X / max_value``, float32 for float32 input and float64 otherwise.
+    """
+    X = np.asarray(X)
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    return np.divide(X, max_value, dtype=dtype)
+
+
+def make_grey_level_scaler(max_value=255.0):
+    """The "scaled pixels" step: grey levels divided by ``max_value``.
+
+    Parameters
+    ----------
+    max_value : float, default=255.0
+        The largest grey level of the images: 255 for MNIST, 16 for the 8x8
+        digits.
+
+    Returns
+    -------
+    scaler : FunctionTransformer
+        A stateless transformer calling :func:`scale_grey_levels`, the only
+        ``FunctionTransformer`` that model files can hold.
+    """
+    return FunctionTransformer(
+        scale_grey_levels,
+        kw_args={"max_value": float(max_value)},
+        feature_names_out="one-to-one",
+    )
+
+
+def _scaled(length, scale):
+    return max(1, round(length * scale))
+
+
+def _ink(image):
+    """The ink of a picture in [0, 1], background 0, cropped to its bounding box."""
+    grey = _grey_levels(image)
+    border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
+    background = np.median(border)
+    if background > 127.5:
+        # MNIST's digits are light on dark: invert dark-on-light pictures.
+        grey = 255.0 - grey
+        background = 255.0 - background
+    contrast = grey.max() - background
+    if contrast < _MIN_CONTRAST:
+        raise ValueError(
+            "no digit found: the image is blank (no pixel differs from the "
+            f"background by more than {max(contrast, 0):.0f} grey levels)"
+        )
+    ink = np.clip((grey - background) / contrast, 0.0, 1.0)
+    ink[ink < _NOISE_FLOOR] = 0.0
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _grey_levels(image):
+    """A 2D float array of grey levels 0-255 from a file, PIL image or array."""
+    if isinstance(image, (str, os.PathLike)):
+        image = read_image(image)
+    if isinstance(image, np.ndarray):
+        image = _image_from_array(image)
+    else:
+        # What the picture looks like, for photos stored sideways.
+        image = ImageOps.exif_transpose(image)
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        # 16-bit and float images: convert("L") would clip them at 255.
+        grey = np.asarray(image, dtype=np.float64)
+        low, high = grey.min(), grey.max()
+        return (grey - low) * (255.0 / (high - low)) if high > low else grey * 0
+    if _has_transparency(image):
+        return _flatten_transparency(image)
+    return np.asarray(image.convert("L"), dtype=np.float64)
+
+
+def _image_from_array(array):
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise ValueError(
+            "an image array must have shape (height, width) or (height, width, "
+            f"3 or 4); got shape {array.shape}"
+        )
+    if min(array.shape[:2]) < 1:
+        raise ValueError(f"the image is empty: shape {array.shape}")
+    array = np.clip(np.nan_to_num(array.astype(np.float64)), 0, 255)
+    return Image.fromarray(np.round(array).astype(np.uint8))
+
+
+def _has_transparency(image):
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        "transparency" in image.info
+    )
+
+
+def _flatten_transparency(image):
+    """Lay a transparent picture on a background that contrasts with its ink."""
+    rgba = np.asarray(image.convert("RGBA"), dtype=np.float64)
+    grey = np.asarray(image.convert("RGBA").convert("L"), dtype=np.float64)
+    alpha = rgba[..., 3] / 255.0
+    opaque = alpha > 0.5
+    if opaque.all() or not opaque.any():
+        # Transparency carries no shape: the colours alone draw the digit.
+        return grey
+    # A drawing app typically leaves the paper transparent: the opaque pixels
+    # are the strokes, light strokes go on black and dark ones on white.
+    background = 0.0 if np.median(grey[opaque]) > 127.5 else 255.0
+    return alpha * grey + (1.0 - alpha) * background
+
+
+def _resize(ink, height, width):
+    """Resize with anti-aliasing, in floating point to keep the grey levels."""
+    resized = Image.fromarray(ink.astype(np.float32)).resize(
+        (width, height), Image.Resampling.LANCZOS
+    )
+    # Lanczos overshoots a little next to sharp edges.
+    return np.clip(np.asarray(resized, dtype=np.float64), 0.0, 1.0)
+
+
+def _paste_centred(digit):
+    """Paste ``digit`` into a black 28 x 28 image, centre of mass on (14, 14)."""
+    height, width = digit.shape
+    total = digit.sum()
+    centre_row = (digit.sum(axis=1) @ np.arange(height)) / total
+    centre_col = (digit.sum(axis=0) @ np.arange(width)) / total
+    top = round(MNIST_CENTRE - centre_row)
+    left = round(MNIST_CENTRE - centre_col)
+    size = MNIST_SIZE
+    canvas = np.zeros((size, size))
+    # Clip what falls outside, as MNIST did for lopsided digits.
+    rows = slice(max(top, 0), min(top + height, size))
+    cols = slice(max(left, 0), min(left + width, size))
+    canvas[rows, cols] = digit[
+        rows.start - top : rows.stop - top, cols.start - left : cols.stop - left
+    ]
+    return canvas
