@@ -1,0 +1,554 @@
+"""Save fitted models as plain JSON and load them back, safely: no pickle.
+
+A pickle (and ``joblib.load``) runs whatever code the file names, so a model
+file from elsewhere would be a program. Our files are JSON documents that hold
+only numbers, strings and the names of the few step types we know how to
+rebuild; loading one builds those estimators and sets their fitted arrays,
+nothing else. A damaged, foreign or unsupported file raises
+:class:`ModelFileError` with a one-line message.
+
+Format, version 1
+-----------------
+A UTF-8 JSON object::
+
+    {
+      "format": "sklearn-ovr-logit-model",
+      "format_version": 1,
+      "written_by": "sklearn-ovr-logit 0.1.0",
+      "steps": [<step>, ...],       # the pipeline, in order
+      "metadata": {...}             # free-form: dataset, scores, image shape
+    }
+
+Each step is an object with a ``"name"`` (the pipeline step name) and a
+``"kind"``, one of:
+
+- ``"grey_level_scaler"``: ``FunctionTransformer(scale_grey_levels)``, with
+  ``"max_value"``;
+- ``"standard_scaler"``: :class:`~sklearn.preprocessing.StandardScaler`, with
+  ``"with_mean"``, ``"with_std"``, ``"n_features"``, ``"mean"``, ``"var"``,
+  ``"scale"`` (arrays or null) and ``"n_samples_seen"``;
+- ``"min_max_scaler"``: :class:`~sklearn.preprocessing.MinMaxScaler`, with
+  ``"feature_range"``, ``"clip"``, ``"data_min"``, ``"data_max"`` and
+  ``"n_samples_seen"``;
+- ``"one_vs_rest"``: :class:`~sklearn_ovr_logit.OneVsRestClassifier` of
+  :class:`~sklearn_ovr_logit.BinaryLogisticRegression`, with ``"params"`` (of
+  the binary estimator), ``"classes"``, ``"coef"`` (one row per binary
+  estimator: one per class, or one for two classes), ``"intercept"`` and
+  ``"n_iter"``;
+- ``"binary_logistic_regression"``:
+  :class:`~sklearn_ovr_logit.BinaryLogisticRegression`, with ``"params"``,
+  ``"classes"`` (two), ``"coef"`` (one row), ``"intercept"`` (one value) and
+  ``"n_iter"``.
+
+Arrays are (nested) lists of numbers, one matrix row per line. Floats are
+written with Python's shortest round-trip representation, so a loaded model
+predicts exactly what the saved one did.
+"""
+
+# Authors: The sklearn_ovr_logit developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import json
+import math
+import os
+import tempfile
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    LabelBinarizer,
+    MinMaxScaler,
+    StandardScaler,
+)
+
+from ._binary import BinaryLogisticRegression
+from ._images import make_grey_level_scaler, scale_grey_levels
+from ._ovr import OneVsRestClassifier
+
+__all__ = ["ModelFileError", "load_model", "save_model"]
+
+FORMAT_NAME = "sklearn-ovr-logit-model"
+FORMAT_VERSION = 1
+
+# Loading reads the whole file; far larger than any model we write, a file
+# is something else.
+_MAX_BYTES = 256 * 1024 * 1024
+# The BinaryLogisticRegression parameters stored with a model (verbose and
+# warm_start say nothing about the fitted model).
+_BINARY_PARAMS = ("C", "fit_intercept", "tol", "max_iter", "class_weight")
+
+
+class ModelFileError(ValueError):
+    """A file is not a model that this version of sklearn_ovr_logit can load."""
+
+
+def save_model(model, path, *, metadata=None):
+    """Save a fitted pipeline (or classifier) to a JSON model file.
+
+    Parameters
+    ----------
+    model : Pipeline or estimator
+        A fitted :class:`~sklearn.pipeline.Pipeline` whose steps are any of
+        the kinds listed in this module's documentation, the last one a
+        classifier; or that classifier alone.
+
+    path : str or path-like
+        The file to write, replaced atomically if it exists.
+
+    metadata : dict, default=None
+        JSON-serialisable information stored with the model (NumPy scalars
+        and arrays are converted).
+
+    Raises
+    ------
+    ValueError
+        If a step is of a kind that cannot be saved, or is not fitted.
+    """
+    steps = model.steps if isinstance(model, Pipeline) else [("classifier", model)]
+    document = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "written_by": f"sklearn-ovr-logit {_version()}",
+        "steps": [_encode_step(name, step) for name, step in steps],
+        "metadata": _plain(metadata or {}),
+    }
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp_path = tempfile.mkstemp(prefix=".model.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(_dumps(document) + "\n")
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, path)
+    except BaseException:
+        os.unlink(tmp_path)
+        raise
+
+
+def load_model(path, *, return_metadata=False):
+    """Load a model saved by :func:`save_model`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A JSON model file.
+
+    return_metadata : bool, default=False
+        Whether to return the metadata stored with the model too.
+
+    Returns
+    -------
+    model : Pipeline
+        The fitted pipeline, ready to predict.
+
+    metadata : dict
+        Only when ``return_metadata`` is True.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    ModelFileError
+        If the file is not a model file of a format this version can load,
+        or is damaged. The message is one line and starts with the path.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such model file")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path}: is a folder, not a model file")
+    document = _read_json(path)
+    try:
+        _check_header(document)
+        steps = document["steps"]
+        if not isinstance(steps, list) or not steps:
+            raise _Invalid("'steps' must be a non-empty list")
+        pipeline = Pipeline(
+            [_decode_step(step, index) for index, step in enumerate(steps)]
+        )
+        _check_n_features(pipeline)
+        metadata = document.get("metadata", {})
+        if not isinstance(metadata, dict):
+            raise _Invalid("'metadata' must be an object")
+    except _Invalid as exc:
+        raise ModelFileError(f"{path}: invalid model file: {exc}") from None
+    if return_metadata:
+        return pipeline, metadata
+    return pipeline
+
+
+class _Invalid(Exception):
+    """A problem in a model document, reported with the path by load_model."""
+
+
+def _version():
+    from . import __version__
+
+    return __version__
+
+
+def _read_json(path):
+    size = os.path.getsize(path)
+    if size > _MAX_BYTES:
+        raise ModelFileError(
+            f"{path}: not a sklearn-ovr-logit model file ({size / 1e6:.0f} MB, far "
+            "larger than any model file)"
+        )
+    with open(path, "rb") as f:
+        content = f.read()
+    if not content.lstrip()[:1] == b"{":
+        raise ModelFileError(
+            f"{path}: not a sklearn-ovr-logit model file (not a JSON document; "
+            "models are saved as JSON by `sklearn-ovr-logit train`)"
+        )
+    try:
+        return json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path}: damaged model file (invalid JSON: {exc})")
+
+
+def _check_header(document):
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise _Invalid(f"not a sklearn-ovr-logit model (no 'format': '{FORMAT_NAME}')")
+    version = document.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _Invalid(f"bad format_version {version!r}")
+    if version > FORMAT_VERSION:
+        raise _Invalid(
+            f"format version {version} was written by a newer sklearn-ovr-logit "
+            f"({document.get('written_by', 'unknown')}); this version reads "
+            f"version {FORMAT_VERSION}, upgrade to load it"
+        )
+
+
+# -- writing ---------------------------------------------------------------
+
+
+def _encode_step(name, step):
+    if step == "passthrough" or step is None:
+        return {"name": name, "kind": "passthrough"}
+    if isinstance(step, FunctionTransformer):
+        if step.func is not scale_grey_levels or step.inverse_func is not None:
+            raise ValueError(
+                f"step {name!r}: only the FunctionTransformer of "
+                "make_grey_level_scaler can be saved, not one calling "
+                f"{getattr(step.func, '__name__', step.func)!r}"
+            )
+        max_value = (step.kw_args or {}).get("max_value", 255.0)
+        return {"name": name, "kind": "grey_level_scaler", "max_value": max_value}
+    if type(step) is StandardScaler:
+        _require_fitted(name, step, "scale_")
+        return {
+            "name": name,
+            "kind": "standard_scaler",
+            "with_mean": step.with_mean,
+            "with_std": step.with_std,
+            "n_features": step.n_features_in_,
+            "mean": step.mean_,
+            "var": step.var_,
+            "scale": step.scale_,
+            "n_samples_seen": step.n_samples_seen_,
+        }
+    if type(step) is MinMaxScaler:
+        _require_fitted(name, step, "scale_")
+        return {
+            "name": name,
+            "kind": "min_max_scaler",
+            "feature_range": list(step.feature_range),
+            "clip": step.clip,
+            "data_min": step.data_min_,
+            "data_max": step.data_max_,
+            "n_samples_seen": step.n_samples_seen_,
+        }
+    if type(step) is OneVsRestClassifier:
+        return _encode_one_vs_rest(name, step)
+    if type(step) is BinaryLogisticRegression:
+        _require_fitted(name, step, "coef_")
+        return {
+            "name": name,
+            "kind": "binary_logistic_regression",
+            "params": _binary_params(step),
+            "classes": step.classes_,
+            "coef": step.coef_,
+            "intercept": step.intercept_,
+            "n_iter": step.n_iter_,
+        }
+    raise ValueError(
+        f"step {name!r}: cannot save a {type(step).__name__}; model files hold "
+        "grey-level, standard or min-max scalers and OneVsRestClassifier or "
+        "BinaryLogisticRegression classifiers"
+    )
+
+
+def _encode_one_vs_rest(name, ovr):
+    _require_fitted(name, ovr, "estimators_")
+    if ovr.multilabel_:
+        raise ValueError(f"step {name!r}: cannot save a multilabel OneVsRestClassifier")
+    for estimator in ovr.estimators_:
+        if type(estimator) is not BinaryLogisticRegression:
+            raise ValueError(
+                f"step {name!r}: cannot save a OneVsRestClassifier of "
+                f"{type(estimator).__name__}, only of BinaryLogisticRegression "
+                "(a class present in every training sample, or in none, makes "
+                "a constant predictor)"
+            )
+    return {
+        "name": name,
+        "kind": "one_vs_rest",
+        "params": _binary_params(ovr.estimators_[0]),
+        "classes": ovr.classes_,
+        "coef": np.vstack([e.coef_ for e in ovr.estimators_]),
+        "intercept": np.concatenate([e.intercept_ for e in ovr.estimators_]),
+        "n_iter": [e.n_iter_ for e in ovr.estimators_],
+    }
+
+
+def _binary_params(estimator):
+    params = estimator.get_params(deep=False)
+    params = {key: params[key] for key in _BINARY_PARAMS}
+    if math.isinf(params["C"]):
+        params["C"] = "inf"  # JSON has no infinity
+    if isinstance(params["class_weight"], dict):
+        # JSON keys are strings: keep the labels' types with pairs.
+        params["class_weight"] = [[k, v] for k, v in params["class_weight"].items()]
+    return params
+
+
+def _require_fitted(name, step, attribute):
+    if not hasattr(step, attribute):
+        raise ValueError(f"step {name!r}: {type(step).__name__} is not fitted")
+
+
+def _plain(value):
+    """``value`` with NumPy scalars and arrays turned into JSON types."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _dumps(value, indent=""):
+    """JSON with objects indented and each row of an array on one line.
+
+    ``json.dumps(indent=...)`` would put every number of a 10 x 784
+    coefficient matrix on its own line.
+    """
+    value = _plain(value)
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        items = [
+            f"{inner}{json.dumps(k)}: {_dumps(v, inner)}" for k, v in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        rows = [inner + _dumps(v, inner) for v in value]
+        return "[\n" + ",\n".join(rows) + "\n" + indent + "]"
+    return json.dumps(value, allow_nan=False, separators=(", ", ": "))
+
+
+# -- reading ---------------------------------------------------------------
+
+
+def _decode_step(step, index):
+    if not isinstance(step, dict):
+        raise _Invalid(f"step {index} is not an object")
+    name = step.get("name")
+    if not isinstance(name, str) or not name or "__" in name:
+        raise _Invalid(f"step {index} has no valid 'name'")
+    kind = step.get("kind")
+    decoders = {
+        "passthrough": lambda s: "passthrough",
+        "grey_level_scaler": _decode_grey_level_scaler,
+        "standard_scaler": _decode_standard_scaler,
+        "min_max_scaler": _decode_min_max_scaler,
+        "one_vs_rest": _decode_one_vs_rest,
+        "binary_logistic_regression": _decode_binary,
+    }
+    if kind not in decoders:
+        raise _Invalid(f"step {name!r} has unknown kind {kind!r}")
+    try:
+        return name, decoders[kind](step)
+    except _Invalid as exc:
+        raise _Invalid(f"step {name!r}: {exc}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        # KeyError's message is just the quoted key.
+        what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise _Invalid(f"step {name!r}: {what}") from None
+
+
+def _decode_grey_level_scaler(step):
+    max_value = _number(step["max_value"], "max_value")
+    if not max_value > 0:
+        raise _Invalid(f"max_value must be positive, got {max_value}")
+    return make_grey_level_scaler(max_value)
+
+
+def _decode_standard_scaler(step):
+    n_features = _count(step["n_features"], "n_features")
+    scaler = StandardScaler(
+        with_mean=_bool(step["with_mean"], "with_mean"),
+        with_std=_bool(step["with_std"], "with_std"),
+    )
+    for key in ("mean", "var", "scale"):
+        value = step[key]
+        array = None if value is None else _array(value, key, (n_features,))
+        setattr(scaler, key + "_", array)
+    scaler.n_samples_seen_ = _samples_seen(step["n_samples_seen"])
+    scaler.n_features_in_ = n_features
+    return scaler
+
+
+def _decode_min_max_scaler(step):
+    data_min = _array(step["data_min"], "data_min", (None,))
+    data_max = _array(step["data_max"], "data_max", data_min.shape)
+    feature_range = _array(step["feature_range"], "feature_range", (2,))
+    if not feature_range[0] < feature_range[1]:
+        raise _Invalid(f"bad feature_range {feature_range.tolist()}")
+    scaler = MinMaxScaler(
+        feature_range=tuple(feature_range.tolist()),
+        clip=_bool(step["clip"], "clip"),
+    )
+    # Fitting on the two extreme rows recomputes exactly the fitted arrays.
+    scaler.fit(np.vstack([data_min, data_max]))
+    scaler.n_samples_seen_ = _samples_seen(step["n_samples_seen"])
+    return scaler
+
+
+def _decode_one_vs_rest(step):
+    classes = _classes(step["classes"], minimum=2)
+    n_estimators = 1 if len(classes) == 2 else len(classes)
+    coef = _array(step["coef"], "coef", (n_estimators, None))
+    intercept = _array(step["intercept"], "intercept", (n_estimators,))
+    n_iter = step["n_iter"]
+    if not isinstance(n_iter, list) or len(n_iter) != n_estimators:
+        raise _Invalid(f"'n_iter' must be a list of {n_estimators} counts")
+    params = _decode_params(step["params"])
+    estimators = [
+        _binary_estimator(params, [0, 1], coef[[k]], intercept[[k]], n_iter[k])
+        for k in range(n_estimators)
+    ]
+    ovr = OneVsRestClassifier(BinaryLogisticRegression(**params))
+    ovr.label_binarizer_ = LabelBinarizer(sparse_output=True).fit(classes)
+    ovr.classes_ = ovr.label_binarizer_.classes_
+    ovr.estimators_ = estimators
+    ovr.n_features_in_ = coef.shape[1]
+    return ovr
+
+
+def _decode_binary(step):
+    classes = _classes(step["classes"], minimum=2)
+    if len(classes) != 2:
+        raise _Invalid(f"'classes' must hold 2 labels, got {len(classes)}")
+    coef = _array(step["coef"], "coef", (1, None))
+    intercept = _array(step["intercept"], "intercept", (1,))
+    params = _decode_params(step["params"])
+    return _binary_estimator(params, classes, coef, intercept, step["n_iter"])
+
+
+def _binary_estimator(params, classes, coef, intercept, n_iter):
+    estimator = BinaryLogisticRegression(**params)
+    estimator.classes_ = np.asarray(classes)
+    estimator.coef_ = coef
+    estimator.intercept_ = intercept
+    estimator.n_iter_ = _count(n_iter, "n_iter")
+    estimator.n_features_in_ = coef.shape[1]
+    return estimator
+
+
+def _decode_params(params):
+    if not isinstance(params, dict) or set(params) != set(_BINARY_PARAMS):
+        raise _Invalid(f"'params' must be an object with keys {list(_BINARY_PARAMS)}")
+    params = dict(params)
+    if params["C"] == "inf":
+        params["C"] = math.inf
+    if isinstance(params["class_weight"], list):
+        params["class_weight"] = dict(params["class_weight"])
+    # The constructor stores parameters unchecked; validate them here.
+    estimator = BinaryLogisticRegression(**params)
+    try:
+        estimator._validate_params()
+    except ValueError as exc:
+        raise _Invalid(f"bad params: {exc}") from None
+    return params
+
+
+def _classes(value, minimum):
+    if not isinstance(value, list) or len(value) < minimum:
+        raise _Invalid(f"'classes' must be a list of at least {minimum} labels")
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        classes = np.asarray(value, dtype=np.int64)
+    elif all(isinstance(v, str) for v in value):
+        classes = np.asarray(value)
+    else:
+        raise _Invalid("'classes' must be all integers or all strings")
+    if not np.array_equal(classes, np.unique(classes)):
+        raise _Invalid("'classes' must be sorted and distinct")
+    return classes
+
+
+def _array(value, key, shape):
+    """A finite float64 array; ``None`` in ``shape`` matches any length."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise _Invalid(f"{key!r} is not an array of numbers") from None
+    if array.ndim != len(shape) or any(
+        want is not None and got != want
+        for got, want in zip(array.shape, shape, strict=True)
+    ):
+        expected = " x ".join("n" if n is None else str(n) for n in shape)
+        raise _Invalid(f"{key!r} has shape {array.shape}, expected {expected}")
+    if array.size == 0 or not np.isfinite(array).all():
+        raise _Invalid(f"{key!r} must be non-empty and finite")
+    return array
+
+
+def _number(value, key):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Invalid(f"{key!r} must be a number")
+    return float(value)
+
+
+def _samples_seen(value):
+    # A float for StandardScaler, which counts sample weights.
+    if _number(value, "n_samples_seen") < 0:
+        raise _Invalid("'n_samples_seen' must not be negative")
+    return value
+
+
+def _count(value, key):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _Invalid(f"{key!r} must be a non-negative integer")
+    return value
+
+
+def _bool(value, key):
+    if not isinstance(value, bool):
+        raise _Invalid(f"{key!r} must be true or false")
+    return value
+
+
+def _check_n_features(pipeline):
+    """The steps agree on the number of features they were fitted on."""
+    counts = {
+        name: step.n_features_in_
+        for name, step in pipeline.steps
+        if hasattr(step, "n_features_in_")
+    }
+    if len(set(counts.values())) > 1:
+        detail = ", ".join(f"{name} {n}" for name, n in counts.items())
+        raise _Invalid(f"the steps expect different numbers of features ({detail})")
+    final = pipeline.steps[-1][1]
+    if not hasattr(final, "predict"):
+        raise _Invalid("the last step is not a classifier")
+    # The grey-level scaler is stateless: fitting it on a dummy row of the
+    # right width records the number of features, as a real fit would have.
+    for _, step in pipeline.steps:
+        if isinstance(step, FunctionTransformer) and counts:
+            step.fit(np.zeros((1, next(iter(counts.values())))))
