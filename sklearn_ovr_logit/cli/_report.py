@@ -1,0 +1,96 @@
+"""Text reports: confusion matrix and cross-validation tables for the console."""
+
+# Authors: The sklearn_ovr_logit developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+
+
+def format_confusion_matrix(matrix, labels):
+    """The confusion matrix as text, true classes in rows, predictions in columns.
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (n_classes, n_classes)
+        Counts, as from :func:`sklearn.metrics.confusion_matrix`.
+    labels : list of str
+        Class names, in the order of the rows.
+
+    Returns
+    -------
+    text : str
+        A table with a header line of predicted classes.
+    """
+    labels = [str(label) for label in labels]
+    width = max(len(str(int(matrix.max()))), *(len(label) for label in labels)) + 1
+    corner = "true \\ predicted"
+    first = max(len(corner), *(len(label) for label in labels))
+    lines = [corner.ljust(first) + "".join(label.rjust(width) for label in labels)]
+    for label, row in zip(labels, matrix, strict=True):
+        lines.append(label.ljust(first) + "".join(f"{n:>{width}d}" for n in row))
+    return "\n".join(lines)
+
+
+def format_table(header, rows, align=None):
+    """A plain text table, columns padded to their widest cell.
+
+    Parameters
+    ----------
+    header : list of str
+        Column titles.
+    rows : list of list
+        Cells, converted with ``str``.
+    align : str, default=None
+        One character per column, "<" (left) or ">" (right); None aligns the
+        first column left and the others right.
+
+    Returns
+    -------
+    text : str
+    """
+    cells = [list(map(str, header))] + [[str(cell) for cell in row] for row in rows]
+    if align is None:
+        align = "<" + ">" * (len(header) - 1)
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths, strict=True)
+        )
+        for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def format_cv_results(cv_results, columns):
+    """The candidates of a grid search, best first.
+
+    Parameters
+    ----------
+    cv_results : dict
+        ``GridSearchCV.cv_results_``.
+    columns : list of (str, str, callable)
+        For each searched parameter: its key in the grid, the column title,
+        and a function formatting its values.
+
+    Returns
+    -------
+    text : str
+    """
+    order = np.argsort(cv_results["rank_test_score"], kind="stable")
+    header = ["rank", *(title for _, title, _ in columns)]
+    header += ["mean accuracy", "std", "fit time (s)"]
+    rows = []
+    for i in order:
+        params = cv_results["params"][i]
+        rows.append(
+            [
+                cv_results["rank_test_score"][i],
+                *(fmt(params[key]) for key, _, fmt in columns),
+                f"{cv_results['mean_test_score'][i]:.4f}",
+                f"{cv_results['std_test_score'][i]:.4f}",
+                f"{cv_results['mean_fit_time'][i]:.1f}",
+            ]
+        )
+    align = ">" + "<" * len(columns) + ">>>"
+    return format_table(header, rows, align)

@@ -1,0 +1,195 @@
+"""``train``: fit the pipeline, evaluate it on the test set, write model and figures."""
+
+# Authors: The sklearn_ovr_logit developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import os
+import sys
+import warnings
+
+import numpy as np
+from sklearn.metrics import accuracy_score, classification_report, confusion_matrix
+
+from .._persistence import save_model
+from ._data import load_dataset
+from ._figures import plot_coefficients, plot_confusion_matrix, plot_misclassified
+from ._pipeline import describe, make_pipeline, scaler_label
+from ._progress import Steps
+from ._report import format_confusion_matrix
+
+#: The files ``train`` writes into its output folder.
+MODEL_FILE = "model.json"
+CONFUSION_FILE = "confusion_matrix.png"
+COEFFICIENTS_FILE = "coefficients.png"
+MISCLASSIFIED_FILE = "misclassified.png"
+_DATASET_LABELS = {
+    "auto": "the data (MNIST if available)",
+    "mnist": "MNIST",
+    "digits": "the 8x8 digits",
+}
+# The gallery shows the most confident mistakes, at most this many.
+_GALLERY_SIZE = 40
+
+
+def run(args):
+    """Run ``train`` with the parsed options; return the exit code."""
+    steps = Steps(enabled=args.progress)
+    output = prepare_output(args.output)
+    dtype = np.float32 if args.float32 else np.float64
+    with steps.step(f"Loading {_DATASET_LABELS[args.dataset]}"):
+        data = load_dataset(
+            args.dataset,
+            train_size=args.train_size,
+            dtype=dtype,
+            download=args.download,
+            seed=args.random_state,
+        )
+    if data.notice:
+        print(data.notice, file=sys.stderr)
+    y_train, y_test, class_names = _targets(data, args.positive_class)
+    pipeline = make_pipeline(
+        scaler=args.scaler,
+        max_value=data.max_value,
+        C=args.C,
+        tol=args.tol,
+        max_iter=args.max_iter,
+        positive_class=args.positive_class,
+        n_jobs=args.n_jobs,
+    )
+    height, width = data.image_shape
+    print(
+        f"Data: {data.name}, {len(y_train)} training and {len(y_test)} test "
+        f"images of {height}x{width} pixels ({np.dtype(dtype).name})"
+    )
+    print(f"Model: {describe(pipeline)}")
+
+    what = (
+        f"{len(class_names)} classes"
+        if args.positive_class is None
+        else f"{args.positive_class} vs rest"
+    )
+    # A sklearn.callback.ProgressBar goes on the final step here (when
+    # args.progress) once our estimators support set_callbacks.
+    with steps.step(f"Fitting on {len(y_train)} images ({what})") as fit:
+        caught = fit_catching_warnings(pipeline, data.X_train, y_train)
+    print_warnings(caught)
+    classifier = pipeline[-1]
+    binaries = getattr(classifier, "estimators_", [classifier])
+    print(f"Fit time: {fit.seconds:.1f} s")
+    print(
+        "L-BFGS iterations per binary model: "
+        + " ".join(str(binary.n_iter_) for binary in binaries)
+    )
+
+    with steps.step(f"Predicting the {len(y_test)} test images"):
+        proba = pipeline.predict_proba(data.X_test)
+        y_pred = classifier.classes_[np.argmax(proba, axis=1)]
+    accuracy = accuracy_score(y_test, y_pred)
+    n_right = int(np.sum(y_test == y_pred))
+    print(f"\nTest accuracy: {accuracy:.4f} ({n_right} of {len(y_test)})")
+    if args.positive_class is not None:
+        print(
+            f"(predicting 'not {args.positive_class}' for every image would "
+            f"score {np.mean(y_test == 0):.4f})"
+        )
+    print("\nPer-class precision, recall and F1 on the test set:")
+    print(classification_report(y_test, y_pred, target_names=class_names, digits=3))
+    matrix = confusion_matrix(y_test, y_pred)
+    print("Confusion matrix (rows: true class, columns: predicted class):")
+    print(format_confusion_matrix(matrix, class_names))
+    print()
+
+    title = f"{data.name}, test accuracy {accuracy:.4f}"
+    metadata = {
+        "dataset": data.key,
+        "image_shape": list(data.image_shape),
+        "max_value": data.max_value,
+        "class_names": class_names,
+        "positive_class": args.positive_class,
+        "n_train": len(y_train),
+        "test_accuracy": accuracy,
+        "fit_time_seconds": round(fit.seconds, 2),
+        "command": args.command_line,
+    }
+    path = os.path.join(output, MODEL_FILE)
+    save_model(pipeline, path, metadata=metadata)
+    print(f"Wrote {path} (the fitted pipeline; `predict --model {path}` uses it)")
+
+    path = os.path.join(output, CONFUSION_FILE)
+    plot_confusion_matrix(matrix, class_names, path, title=title)
+    print(f"Wrote {path}")
+
+    coef = np.vstack([binary.coef_ for binary in binaries])
+    coef_titles = [f"{name} vs rest" for name in class_names[-len(coef) :]]
+    path = os.path.join(output, COEFFICIENTS_FILE)
+    plot_coefficients(
+        coef,
+        coef_titles,
+        data.image_shape,
+        path,
+        title=f"Coefficients of the pixels, scaled by {scaler_label(pipeline[0])}",
+    )
+    print(f"Wrote {path}")
+
+    wrong = np.flatnonzero(y_test != y_pred)
+    # The most confident mistakes first: the most telling ones.
+    wrong = wrong[np.argsort(-proba[wrong].max(axis=1), kind="stable")]
+    shown = wrong[:_GALLERY_SIZE]
+    names = np.asarray(class_names)
+    label_index = {label: i for i, label in enumerate(classifier.classes_)}
+    path = os.path.join(output, MISCLASSIFIED_FILE)
+    plot_misclassified(
+        np.asarray(data.X_test)[shown].reshape(-1, *data.image_shape),
+        names[[label_index[label] for label in y_test[shown]]],
+        names[[label_index[label] for label in y_pred[shown]]],
+        path,
+        title=(
+            f"The {len(shown)} most confident of {len(wrong)} misclassified test images"
+            if len(shown) < len(wrong)
+            else f"All {len(wrong)} misclassified test images, most confident first"
+        ),
+    )
+    print(f"Wrote {path}")
+    return 0
+
+
+def prepare_output(folder):
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise NotADirectoryError(f"--output {folder}: exists and is not a folder")
+    # Created first: a run should not fit for a minute, then fail to write.
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def _targets(data, positive_class):
+    """Training and test targets, and the names of their classes, in order."""
+    if positive_class is None:
+        classes = np.unique(data.y_train)
+        return data.y_train, data.y_test, [str(label) for label in classes]
+    # 1 for the positive class, so that it is BinaryLogisticRegression's
+    # classes_[1], whose probability predict_proba gives second.
+    y_train = (data.y_train == positive_class).astype(np.int64)
+    y_test = (data.y_test == positive_class).astype(np.int64)
+    return y_train, y_test, [f"not {positive_class}", str(positive_class)]
+
+
+def fit_catching_warnings(estimator, X, y):
+    """Fit ``estimator``; return the warnings raised instead of showing them."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.fit(X, y)
+    return caught
+
+
+def print_warnings(caught):
+    """Each distinct warning on one line, without the source-code context.
+
+    A ConvergenceWarning per class would otherwise print ten times, each
+    with a line of our source code.
+    """
+    seen = set()
+    for warning in caught:
+        message = " ".join(str(warning.message).split())
+        if message not in seen:
+            seen.add(message)
+            print(f"warning: {message}")
