@@ -1,0 +1,271 @@
+"""Tests of the digit image preprocessing: MNIST's steps on any picture.
+
+The main check saves real MNIST test digits as the kinds of files people have
+(dark on light, RGB, transparent, larger, JPEG, padded, sideways with an EXIF
+rotation) and checks that the shipped pretrained model still reads them. On
+the first 50 test digits as stored in MNIST that model gets 48 right; after a
+round trip through any of these files it must get at least 45 right.
+"""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.datasets import load_digits
+
+from sklearn_ovr_logit._images import (
+    make_grey_level_scaler,
+    read_image,
+    scale_grey_levels,
+    to_digits_8x8,
+    to_mnist,
+)
+from sklearn_ovr_logit._persistence import load_model
+from sklearn_ovr_logit.cli._predict import pretrained_model_path
+from sklearn_ovr_logit.datasets import fetch_mnist
+
+N_DIGITS = 50
+MIN_RIGHT = 45
+
+
+@pytest.fixture(scope="module")
+def mnist_digits(mnist_dir):
+    """The first test digits (uint8, light on dark) and their labels."""
+    mnist = fetch_mnist(data_home=mnist_dir)
+    return mnist.images_test[:N_DIGITS], mnist.target_test[:N_DIGITS]
+
+
+@pytest.fixture(scope="module")
+def pretrained():
+    return load_model(pretrained_model_path())
+
+
+def centre_of_mass(image):
+    rows, cols = np.indices(image.shape)
+    return (rows * image).sum() / image.sum(), (cols * image).sum() / image.sum()
+
+
+def encode(image, format, **options):
+    """``image`` written to an in-memory file of ``format``, opened again."""
+    buffer = io.BytesIO()
+    image.save(buffer, format, **options)
+    buffer.seek(0)
+    return Image.open(buffer)
+
+
+def dark_on_light(digit):
+    return Image.fromarray(255 - digit)
+
+
+def variant_inverted(digit):
+    return dark_on_light(digit)
+
+
+def variant_rgb_coloured(digit):
+    # Blue ink on cream paper.
+    ink = digit.astype(float) / 255
+    paper = np.array([250.0, 240.0, 215.0])
+    blue = np.array([20.0, 40.0, 150.0])
+    rgb = (1 - ink[..., None]) * paper + ink[..., None] * blue
+    return Image.fromarray(rgb.astype(np.uint8), "RGB")
+
+
+def variant_transparent(digit):
+    # Black strokes whose opacity is the ink, as a drawing app saves them.
+    rgba = np.zeros((*digit.shape, 4), dtype=np.uint8)
+    rgba[..., 3] = digit
+    return encode(Image.fromarray(rgba, "RGBA"), "PNG")
+
+
+def variant_upscaled_112(digit):
+    return encode(dark_on_light(digit).resize((112, 112), Image.BICUBIC), "PNG")
+
+
+def variant_padded_200x150(digit):
+    page = Image.new("L", (200, 150), 255)
+    page.paste(dark_on_light(digit).resize((90, 90), Image.BILINEAR), (80, 35))
+    return page
+
+
+def variant_jpeg_rgb_84(digit):
+    image = dark_on_light(digit).resize((84, 84), Image.BICUBIC).convert("RGB")
+    return encode(image, "JPEG", quality=80)
+
+
+def variant_light_on_dark_grey_background(digit):
+    # Chalk on a blackboard: the background is not black.
+    return Image.fromarray((60 + digit.astype(float) * 195 / 255).astype(np.uint8))
+
+
+def variant_sideways_with_exif(digit):
+    # Stored rotated, with the EXIF orientation that turns it upright.
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    stored = dark_on_light(digit).resize((56, 56)).transpose(Image.Transpose.ROTATE_90)
+    return encode(stored.convert("RGB"), "JPEG", quality=95, exif=exif)
+
+
+VARIANTS = [
+    variant_inverted,
+    variant_rgb_coloured,
+    variant_transparent,
+    variant_upscaled_112,
+    variant_padded_200x150,
+    variant_jpeg_rgb_84,
+    variant_light_on_dark_grey_background,
+    variant_sideways_with_exif,
+]
+
+
+def test_pretrained_model_reads_the_raw_digits(mnist_digits, pretrained):
+    # The reference for the variants: the model on MNIST's own pixels.
+    digits, labels = mnist_digits
+    predicted = pretrained.predict(digits.reshape(N_DIGITS, -1).astype(float))
+    assert np.sum(predicted == labels) == 48
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda f: f.__name__[8:])
+def test_pretrained_model_reads_digits_saved_as_files(
+    variant, mnist_digits, pretrained
+):
+    digits, labels = mnist_digits
+    X = np.array([to_mnist(variant(digit)).ravel() for digit in digits])
+    n_right = np.sum(pretrained.predict(X) == labels)
+    assert n_right >= MIN_RIGHT, f"{n_right} of {N_DIGITS} right"
+
+
+def test_mnist_digits_are_nearly_unchanged(mnist_digits):
+    # They already have MNIST's format: preprocessing is close to identity.
+    digits, _ = mnist_digits
+    differences = [np.abs(to_mnist(digit) - digit).mean() for digit in digits]
+    assert np.mean(differences) < 2.0  # grey levels, out of 255
+    assert np.max(differences) < 15.0
+
+
+def test_output_format_on_a_tall_bar():
+    # A black bar 200 px tall and 40 px wide on white paper, off centre.
+    page = np.full((400, 300), 255, dtype=np.uint8)
+    page[20:220, 200:240] = 0
+    digit = to_mnist(page)
+    assert digit.shape == (28, 28)
+    assert digit.dtype == np.float64
+    assert digit.min() == 0.0
+    assert digit.max() == 255.0
+    rows, cols = np.nonzero(digit)
+    # The longer side becomes 20 px, the aspect ratio stays 5:1.
+    assert rows.max() - rows.min() + 1 == 20
+    assert cols.max() - cols.min() + 1 == 4
+    np.testing.assert_allclose(centre_of_mass(digit), (14, 14), atol=0.5)
+
+
+def test_centre_of_mass_not_box_centre():
+    # An "L": heavy at the bottom, so its box is shifted up to centre its mass.
+    page = np.zeros((100, 100), dtype=np.uint8)
+    page[10:90, 10:20] = 255
+    page[82:90, 10:60] = 255
+    digit = to_mnist(page)
+    np.testing.assert_allclose(centre_of_mass(digit), (14, 14), atol=0.5)
+    rows = np.flatnonzero(digit.any(axis=1))
+    assert rows.min() < 4  # the box's centre is not on row 14
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 50), (50, 3), (2000, 1500)])
+def test_any_size(shape):
+    page = np.full(shape, 255, dtype=np.uint8)
+    page[shape[0] // 4 : 3 * shape[0] // 4 + 1, shape[1] // 3 : shape[1] // 2 + 1] = 0
+    if shape == (1, 1):
+        with pytest.raises(ValueError, match="no digit found"):
+            to_mnist(page)
+        return
+    digit = to_mnist(page)
+    assert digit.shape == (28, 28)
+    assert digit.max() == 255.0
+
+
+def test_polarity_is_detected():
+    light_on_dark = np.zeros((60, 40), dtype=np.uint8)
+    light_on_dark[10:50, 15:25] = 200
+    dark_on_light = 255 - light_on_dark
+    np.testing.assert_array_equal(to_mnist(light_on_dark), to_mnist(dark_on_light))
+
+
+def test_arrays_paths_and_images_agree(tmp_path, mnist_digits):
+    digit = 255 - mnist_digits[0][0]
+    path = tmp_path / "digit.png"
+    Image.fromarray(digit).save(path)
+    expected = to_mnist(digit)
+    np.testing.assert_array_equal(to_mnist(path), expected)
+    np.testing.assert_array_equal(to_mnist(str(path)), expected)
+    np.testing.assert_array_equal(to_mnist(Image.open(path)), expected)
+    np.testing.assert_array_equal(to_mnist(np.dstack([digit] * 3)), expected)
+
+
+def test_sixteen_bit_image(mnist_digits):
+    digit = mnist_digits[0][0]
+    sixteen_bit = encode(Image.fromarray(digit.astype(np.uint16) * 257), "PNG")
+    assert sixteen_bit.mode.startswith("I")
+    np.testing.assert_allclose(to_mnist(sixteen_bit), to_mnist(digit), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.full((30, 30), 255, dtype=np.uint8),
+        np.zeros((30, 30), dtype=np.uint8),
+        # Paper texture of a few grey levels is not a digit.
+        np.random.default_rng(0).integers(240, 256, (30, 30)).astype(np.uint8),
+    ],
+    ids=["white", "black", "faint-noise"],
+)
+def test_blank_image(image):
+    with pytest.raises(ValueError, match="no digit found: the image is blank"):
+        to_mnist(image)
+
+
+def test_bad_arrays():
+    with pytest.raises(ValueError, match="shape"):
+        to_mnist(np.zeros((4, 4, 2)))
+    with pytest.raises(ValueError, match="shape"):
+        to_mnist(np.zeros(10))
+
+
+def test_read_image_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.png: no such file"):
+        read_image(tmp_path / "missing.png")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        read_image(tmp_path)
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    with pytest.raises(ValueError, match="notes.png: not an image file"):
+        read_image(text)
+    png = tmp_path / "truncated.png"
+    Image.fromarray(np.arange(10000, dtype=np.uint8).reshape(100, 100)).save(png)
+    png.write_bytes(png.read_bytes()[:200])
+    with pytest.raises(ValueError, match="truncated.png: damaged image file"):
+        read_image(png)
+
+
+def test_to_digits_8x8_round_trip():
+    # scikit-learn's digits, drawn large and dark on light, come back close.
+    digits = load_digits()
+    correlations = []
+    for image in digits.images[:40]:
+        page = Image.fromarray((255 - image * 255 / 16).astype(np.uint8))
+        back = to_digits_8x8(page.resize((96, 96), Image.BILINEAR))
+        assert back.shape == (8, 8)
+        assert back.min() >= 0.0
+        assert back.max() <= 16.0
+        correlations.append(np.corrcoef(back.ravel(), image.ravel())[0, 1])
+    assert np.mean(correlations) > 0.75
+
+
+def test_scale_grey_levels():
+    X = np.array([[0, 51, 255]], dtype=np.uint8)
+    np.testing.assert_array_equal(scale_grey_levels(X), [[0.0, 0.2, 1.0]])
+    assert scale_grey_levels(X).dtype == np.float64
+    assert scale_grey_levels(X.astype(np.float32)).dtype == np.float32
+    np.testing.assert_array_equal(scale_grey_levels([[8, 16]], 16), [[0.5, 1.0]])
+    scaler = make_grey_level_scaler(16)
+    np.testing.assert_array_equal(scaler.fit_transform([[8.0, 16.0]]), [[0.5, 1.0]])
+    assert list(scaler.get_feature_names_out(["a", "b"])) == ["a", "b"]
