@@ -14,6 +14,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._callbacks import CallbackSupportMixin, LbfgsIterationReporter, iteration_subtasks
 from ._loss import loss_and_gradient
 from ._solver import check_convergence, minimize_lbfgs, single_threaded_optimizer_blas
 
@@ -58,7 +59,7 @@ def binary_problem_weights(y, classes, sample_weight, class_weight):
     return sample_weight, weight_sum
 
 
-class BinaryLogisticRegression(ClassifierMixin, BaseEstimator):
+class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Binary logistic regression with an optional L2 penalty, fitted by L-BFGS-B.
 
     The optimum is the same as that of scikit-learn's
@@ -229,7 +230,22 @@ class BinaryLogisticRegression(ClassifierMixin, BaseEstimator):
         )
         targets = (y == classes[1]).astype(np.float64)
 
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        context = self._init_callback_context(
+            max_subtasks=iteration_subtasks(self.max_iter)
+        )
+        context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
         coef0 = self._initial_coef(X.shape[1])
+        reporter = LbfgsIterationReporter(
+            context,
+            self,
+            X,
+            y,
+            metadata,
+            coef0,
+            attributes=lambda x: self._solution_attributes(classes, x),
+            printer=iteration_printer() if self.verbose >= 2 else None,
+        )
         result = fit_binary_lbfgs(
             X,
             targets,
@@ -240,9 +256,13 @@ class BinaryLogisticRegression(ClassifierMixin, BaseEstimator):
             fit_intercept=self.fit_intercept,
             tol=self.tol,
             max_iter=self.max_iter,
-            verbose=self.verbose,
+            callback=reporter,
         )
+        reporter.close()
         self._set_solution(classes, result, max_iter=self.max_iter)
+        context.call_on_fit_task_end(
+            estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
+        )
         return self
 
     def _initial_coef(self, n_features):
@@ -255,17 +275,24 @@ class BinaryLogisticRegression(ClassifierMixin, BaseEstimator):
                 coef0[-1] = self.intercept_[0]
         return coef0
 
+    def _solution_attributes(self, classes, x):
+        """Fitted attributes at the parameters ``x`` (coefficients, intercept)."""
+        n_features = x.shape[0] - int(self.fit_intercept)
+        intercept = x[n_features] if self.fit_intercept else 0.0
+        return {
+            "classes_": classes,
+            "coef_": x[np.newaxis, :n_features].copy(),
+            "intercept_": np.array([intercept], dtype=np.float64),
+        }
+
     def _set_solution(self, classes, result, *, max_iter, problem_name=None):
         """Store a solution found by L-BFGS-B as fitted attributes.
 
         This is the fast path's way in: :class:`OneVsRestClassifier` solves
         many problems together and hands each clone its result.
         """
-        n_features = result.x.shape[0] - int(self.fit_intercept)
-        self.classes_ = classes
-        self.coef_ = result.x[np.newaxis, :n_features].copy()
-        intercept = result.x[n_features] if self.fit_intercept else 0.0
-        self.intercept_ = np.array([intercept], dtype=np.float64)
+        for name, value in self._solution_attributes(classes, result.x).items():
+            setattr(self, name, value)
         self.n_iter_ = check_convergence(
             result, max_iter=max_iter, problem_name=problem_name
         )
@@ -378,7 +405,7 @@ def fit_binary_lbfgs(
     fit_intercept,
     tol,
     max_iter,
-    verbose=0,
+    callback=None,
 ):
     """Minimise one binary objective with L-BFGS-B, scipy's BLAS single-threaded.
 
@@ -401,7 +428,6 @@ def fit_binary_lbfgs(
         )
         return loss[0], gradient[0]
 
-    callback = iteration_printer() if verbose >= 2 else None
     with single_threaded_optimizer_blas():
         return minimize_lbfgs(
             fun_and_grad, coef0, tol=tol, max_iter=max_iter, callback=callback

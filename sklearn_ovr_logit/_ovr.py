@@ -2,6 +2,7 @@
 
 import array
 import warnings
+from dataclasses import dataclass, replace
 from numbers import Integral
 
 import numpy as np
@@ -36,7 +37,17 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._binary import BinaryLogisticRegression, binary_problem_weights
+from ._binary import (
+    BinaryLogisticRegression,
+    binary_problem_weights,
+    iteration_printer,
+)
+from ._callbacks import (
+    CallbackSupportMixin,
+    LbfgsIterationReporter,
+    _NullCallbackContext,
+    iteration_subtasks,
+)
 from ._loss import loss_and_gradient
 from ._solver import minimize_lbfgs_lockstep, single_threaded_optimizer_blas
 
@@ -67,15 +78,24 @@ class _ConstantPredictor(BaseEstimator):
         return np.repeat([np.hstack([1 - positive, positive])], _num_samples(X), 0)
 
 
-def _fit_binary(estimator, X, column, fit_params, classes, previous=None):
+def _fit_binary(
+    estimator, X, column, fit_params, classes, previous=None, context=None, caller=None
+):
     """Fit one binary estimator on a 0/1 column (the generic path)."""
+    context = _NullCallbackContext() if context is None else context
     unique = np.unique(column)
     if unique.shape[0] == 1:
         _warn_constant_label(column, classes)
+        context.call_on_fit_task_begin(estimator=caller, X=X, y=column)
+        context.call_on_fit_task_end(estimator=caller, X=X, y=column)
         return _ConstantPredictor().fit(X, unique)
     # With warm_start the previous fit of this class is the starting point.
     estimator = previous if previous is not None else clone(estimator)
-    return estimator.fit(X, column, **fit_params)
+    with context.propagate_callback_context(estimator):
+        context.call_on_fit_task_begin(estimator=caller, X=X, y=column)
+        estimator.fit(X, column, **fit_params)
+        context.call_on_fit_task_end(estimator=caller, X=X, y=column)
+    return estimator
 
 
 def _partial_fit_binary(estimator, X, column, partial_fit_params):
@@ -125,7 +145,11 @@ def _uses_fast_path(estimator):
 
 
 class OneVsRestClassifier(
-    MultiOutputMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+    CallbackSupportMixin,
+    MultiOutputMixin,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    BaseEstimator,
 ):
     """One-vs-the-rest multiclass and multilabel strategy, fast for logistic models.
 
@@ -298,20 +322,58 @@ class OneVsRestClassifier(
         self.label_binarizer_ = LabelBinarizer(sparse_output=True)
         Y = self.label_binarizer_.fit_transform(y).tocsc()
         self.classes_ = self.label_binarizer_.classes_
+        fast = _uses_fast_path(estimator)
 
-        if _uses_fast_path(estimator):
-            self._fit_lockstep(X, Y, estimator, routed_params.estimator.fit, previous)
-            return self
+        # One callback task per class; in the fast path each has one sub-task
+        # per L-BFGS-B iteration, in the generic path the base estimator's fit
+        # takes the class's task over.
+        context = self._init_callback_context(max_subtasks=Y.shape[1])
+        context.call_on_fit_task_begin(estimator=self, X=X, y=y)
+        class_contexts = [
+            context.subcontext(
+                task_name="fit-class",
+                max_subtasks=(iteration_subtasks(estimator.max_iter) if fast else 0),
+            )
+            for _ in range(Y.shape[1])
+        ]
 
+        if fast:
+            self._fit_lockstep(
+                X,
+                y,
+                Y,
+                estimator,
+                routed_params.estimator.fit,
+                previous,
+                class_contexts,
+            )
+        else:
+            self._fit_one_by_one(
+                X,
+                Y,
+                estimator,
+                routed_params.estimator.fit,
+                previous,
+                class_contexts,
+            )
+        context.call_on_fit_task_end(
+            estimator=self, X=X, y=y, reconstruction_attributes={}
+        )
+        return self
+
+    def _fit_one_by_one(self, X, Y, estimator, fit_params, previous, contexts):
+        """Fit one clone of the base estimator per class (the generic path)."""
         columns = (column.toarray().ravel() for column in Y.T)
         self.estimators_ = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(_fit_binary)(
                 estimator,
                 X,
                 column,
-                fit_params=routed_params.estimator.fit,
+                fit_params=fit_params,
                 classes=self._column_classes(index),
                 previous=None if previous is None else previous[index],
+                context=contexts[index],
+                caller=self,
             )
             for index, column in enumerate(columns)
         )
@@ -319,7 +381,6 @@ class OneVsRestClassifier(
             self.n_features_in_ = self.estimators_[0].n_features_in_
         if hasattr(self.estimators_[0], "feature_names_in_"):
             self.feature_names_in_ = self.estimators_[0].feature_names_in_
-        return self
 
     def _column_classes(self, index):
         label = self.classes_[index]
@@ -335,7 +396,7 @@ class OneVsRestClassifier(
             for e in self.estimators_
         ]
 
-    def _fit_lockstep(self, X, Y, estimator, fit_params, previous):
+    def _fit_lockstep(self, X, y, Y, estimator, fit_params, previous, contexts):
         """Fit all classes' BinaryLogisticRegression together (the fast path)."""
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
@@ -359,6 +420,8 @@ class OneVsRestClassifier(
             if unique.shape[0] == 1:
                 _warn_constant_label(column, self._column_classes(index))
                 estimators[index] = _ConstantPredictor().fit(X, unique)
+                contexts[index].call_on_fit_task_begin(estimator=self, X=X, y=y)
+                contexts[index].call_on_fit_task_end(estimator=self, X=X, y=y)
                 continue
             column_weights, weight_sum = binary_problem_weights(
                 column, _BINARY_CLASSES, sample_weight, params["class_weight"]
@@ -375,6 +438,18 @@ class OneVsRestClassifier(
             coef0.append(start._initial_coef(n_features))
 
         if problems:
+            metadata = (
+                None if sample_weight is None else {"sample_weight": sample_weight}
+            )
+            progress = _Progress(
+                contexts=[contexts[index] for index in problems],
+                labels=[self.classes_[index] for index in problems],
+                estimator=self,
+                X=X,
+                y=y,
+                metadata=metadata,
+                print_iterations=max(self.verbose, params["verbose"]) >= 2,
+            )
             results = _fit_problems_lockstep(
                 X,
                 np.column_stack(targets).astype(np.float64),
@@ -382,6 +457,7 @@ class OneVsRestClassifier(
                 np.array(weight_sums),
                 np.array(coef0),
                 params,
+                progress,
                 n_jobs=self.n_jobs,
             )
             for index, result in zip(problems, results, strict=False):
@@ -682,12 +758,14 @@ def _stack_weights(weights, sample_weight):
     return np.column_stack([ones if w is None else w for w in weights])
 
 
-def _fit_problems_lockstep(X, targets, weights, weight_sums, coef0, params, n_jobs):
+def _fit_problems_lockstep(
+    X, targets, weights, weight_sums, coef0, params, progress, n_jobs
+):
     """Solve the binary problems (columns of ``targets``), sharded over jobs."""
     n_problems = targets.shape[1]
     n_shards = min(effective_n_jobs(n_jobs), n_problems)
     if n_shards <= 1:
-        return _solve_shard(X, targets, weights, weight_sums, coef0, params)
+        return _solve_shard(X, targets, weights, weight_sums, coef0, params, progress)
     shards = np.array_split(np.arange(n_problems), n_shards)
     shard_results = Parallel(n_jobs=n_jobs)(
         delayed(_solve_shard)(
@@ -697,6 +775,7 @@ def _fit_problems_lockstep(X, targets, weights, weight_sums, coef0, params, n_jo
             weight_sums[shard],
             coef0[shard],
             params,
+            progress.select(shard),
         )
         for shard in shards
     )
@@ -710,7 +789,7 @@ def _weight_columns(weights, columns):
     return weights[:, columns]
 
 
-def _solve_shard(X, targets, weights, weight_sums, coef0, params):
+def _solve_shard(X, targets, weights, weight_sums, coef0, params, progress):
     """Run one L-BFGS-B per column of ``targets``, evaluations batched."""
     fit_intercept = params["fit_intercept"]
     l2_reg_strength = 1.0 / (params["C"] * weight_sums)
@@ -725,13 +804,72 @@ def _solve_shard(X, targets, weights, weight_sums, coef0, params):
             sums, l2 = weight_sums[runs], l2_reg_strength[runs]
         return loss_and_gradient(coef, X, Y, W, sums, l2, fit_intercept)
 
+    reporters = progress.reporters(coef0)
     with single_threaded_optimizer_blas():
-        return minimize_lbfgs_lockstep(
+        results = minimize_lbfgs_lockstep(
             batch_fun_and_grad,
             coef0,
             tol=params["tol"],
             max_iter=params["max_iter"],
+            callbacks=reporters,
         )
+    for reporter in reporters:
+        reporter.close()
+    progress.close()
+    return results
+
+
+@dataclass
+class _Progress:
+    """What the fast path reports, per class, to callbacks and verbose output."""
+
+    contexts: list
+    labels: list
+    estimator: object
+    X: object
+    y: object
+    metadata: dict | None
+    print_iterations: bool
+
+    def select(self, problems):
+        """The progress of some of the problems (for a shard)."""
+        return replace(
+            self,
+            contexts=[self.contexts[i] for i in problems],
+            labels=[self.labels[i] for i in problems],
+        )
+
+    def reporters(self, coef0):
+        """One L-BFGS-B callback per problem, opening its iteration tasks."""
+        for context in self.contexts:
+            context.call_on_fit_task_begin(
+                estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata
+            )
+        return [
+            LbfgsIterationReporter(
+                context,
+                self.estimator,
+                self.X,
+                self.y,
+                self.metadata,
+                x0,
+                attributes=None,
+                printer=(
+                    iteration_printer(f"[class {label}] ")
+                    if self.print_iterations
+                    else None
+                ),
+            )
+            for context, label, x0 in zip(
+                self.contexts, self.labels, coef0, strict=True
+            )
+        ]
+
+    def close(self):
+        for context in self.contexts:
+            context.call_on_fit_task_end(
+                estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata
+            )
 
 
 def _print_class_summary(label, binary, result):
