@@ -73,21 +73,17 @@ def plot_coefficients(coef, titles, image_shape, path, *, title):
     title : str
         Figure title.
     """
-    n = len(coef)
-    n_cols = min(n, 5)
-    n_rows = -(-n // n_cols)
-    fig = _figure(figsize=(2.1 * n_cols + 0.9, 2.2 * n_rows + 0.5))
-    # One colour scale for all, so that the images compare.
-    limit = np.abs(coef).max() or 1.0
-    axes = fig.subplots(n_rows, n_cols, squeeze=False)
-    for ax in axes.flat:
-        ax.set_axis_off()
-    for ax, row, name in zip(axes.flat, coef, titles, strict=False):
-        image = ax.imshow(
-            row.reshape(image_shape), cmap="RdBu_r", vmin=-limit, vmax=limit
-        )
-        ax.set_title(name)
-    fig.colorbar(image, ax=axes, shrink=0.8, label="coefficient")
+    images = coef.reshape(-1, *image_shape)
+    mosaic, positions = _tile(images, n_cols=min(len(images), 5), blank=np.nan)
+    # One colour scale for all, so that the images compare. Pixels that are
+    # almost never inked get the largest weights; clipping the top 0.5 %
+    # keeps them from washing out the others.
+    limit = np.quantile(np.abs(coef), 0.995) or 1.0
+    fig = _figure(figsize=_figsize(mosaic, width=2.0 * min(len(images), 5), extra=1.2))
+    ax = fig.add_subplot()
+    image = ax.imshow(mosaic, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    _label(ax, positions, titles, fontsize=11)
+    fig.colorbar(image, ax=ax, shrink=0.8, extend="both", label="coefficient")
     fig.suptitle(title)
     fig.savefig(path, dpi=110)
 
@@ -106,19 +102,66 @@ def plot_misclassified(images, true_labels, predicted_labels, path, *, title):
     title : str
         Figure title.
     """
-    n = len(images)
-    n_cols = min(max(n, 1), 10)
-    n_rows = max(-(-n // n_cols), 1)
-    fig = _figure(figsize=(1.25 * n_cols, 1.45 * n_rows + 0.4))
-    axes = fig.subplots(n_rows, n_cols, squeeze=False)
-    for ax in axes.flat:
+    if len(images) == 0:
+        fig = _figure(figsize=(6, 1.5))
+        ax = fig.add_subplot()
         ax.set_axis_off()
-    for ax, image, true, predicted in zip(
-        axes.flat, images, true_labels, predicted_labels, strict=False
-    ):
-        ax.imshow(image, cmap="gray_r", vmin=0)
-        ax.set_title(f"true {true}\npred {predicted}", fontsize=8, color="firebrick")
-    if n == 0:
-        axes.flat[0].text(0.5, 0.5, "none", ha="center", va="center")
+        ax.text(0.5, 0.5, "none", ha="center", va="center")
+    else:
+        n_cols = min(len(images), 10)
+        mosaic, positions = _tile(images, n_cols=n_cols, blank=0.0)
+        fig = _figure(figsize=_figsize(mosaic, width=1.2 * n_cols))
+        ax = fig.add_subplot()
+        ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=max(images.max(), 1))
+        labels = [
+            f"true {true}\npred {predicted}"
+            for true, predicted in zip(true_labels, predicted_labels, strict=True)
+        ]
+        _label(ax, positions, labels, fontsize=8, color="firebrick")
     fig.suptitle(title)
     fig.savefig(path, dpi=110)
+
+
+def _tile(images, n_cols, blank):
+    """Tile ``images`` into one array, leaving room above each for a label.
+
+    One image in one Axes draws many times faster than one Axes per image.
+
+    Returns
+    -------
+    mosaic : ndarray
+        The tiled images, ``blank`` between them.
+    positions : list of (float, float)
+        Where each label goes: the centre of the image's top edge, in the
+        mosaic's pixel coordinates.
+    """
+    n, height, width = images.shape
+    gap = max(1, width // 8)
+    # Room above each image for a label of two lines.
+    label_height = round(height * 0.45)
+    cell_height, cell_width = height + label_height + gap, width + gap
+    n_rows = -(-n // n_cols)
+    mosaic = np.full((n_rows * cell_height, n_cols * cell_width - gap), blank)
+    positions = []
+    for index, image in enumerate(images):
+        row, col = divmod(index, n_cols)
+        top = row * cell_height + label_height
+        left = col * cell_width
+        mosaic[top : top + height, left : left + width] = image
+        positions.append((left + (width - 1) / 2, top - 1))
+    return mosaic, positions
+
+
+def _label(ax, positions, labels, **text_options):
+    for (x, y), label in zip(positions, labels, strict=True):
+        ax.text(x, y, label, ha="center", va="bottom", linespacing=1.0, **text_options)
+    ax.set_axis_off()
+
+
+def _figsize(mosaic, width, extra=0.0):
+    """A figure size that fits ``mosaic`` at ``width`` inches, plus a title.
+
+    At least 6.5 inches wide, so that a title fits above a few images.
+    """
+    height = width * mosaic.shape[0] / mosaic.shape[1]
+    return max(width + extra, 6.5), height + 0.6
