@@ -322,7 +322,8 @@ def _one_line(exc):
 
 
 def _prog_name():
-    if os.path.basename(sys.argv[0]) == "__main__.py":
+    folder, name = os.path.split(sys.argv[0])
+    if name == "__main__.py" and os.path.basename(folder) == "sklearn_ovr_logit":
         return "python -m sklearn_ovr_logit"
     return "sklearn-ovr-logit"
 

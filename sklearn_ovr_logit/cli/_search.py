@@ -11,6 +11,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from .._persistence import save_model
 from ._data import load_dataset
+from ._errors import UsageError
 from ._pipeline import (
     C_PARAM,
     SCALER_PARAM,
@@ -48,7 +49,7 @@ def run(args):
     n_train = len(data.y_train)
     min_class = np.bincount(np.unique(data.y_train, return_inverse=True)[1]).min()
     if args.cv > min_class:
-        raise ValueError(
+        raise UsageError(
             f"--cv {args.cv} folds need at least {args.cv} training images of "
             f"each class; the smallest class has {min_class}"
         )
