@@ -1,0 +1,604 @@
+"""Tests of the command line, run in-process through ``main([...])``.
+
+Each subcommand runs end to end on a small subset; every kind of bad input
+must give a one-line error and a non-zero exit code, never a traceback.
+Nothing here downloads: where MNIST must be missing, the MNIST folders point
+to empty temporary folders and the mirrors to a closed port on 127.0.0.1.
+Also here, as the command line's file format: the model files' round trip and
+their refusal of damaged or foreign files (pickles included).
+"""
+
+import json
+import os
+import pickle
+import re
+import socket
+import subprocess
+import sys
+import warnings
+from contextlib import redirect_stderr, redirect_stdout
+from io import StringIO
+
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
+from sklearn_ovr_logit._images import make_grey_level_scaler
+from sklearn_ovr_logit._persistence import ModelFileError, load_model, save_model
+from sklearn_ovr_logit.cli import main
+from sklearn_ovr_logit.datasets import _mnist, fetch_mnist
+
+FIGURES = ("confusion_matrix.png", "coefficients.png", "misclassified.png")
+
+
+def run(argv):
+    """``main(argv)`` with its output captured: (exit code, stdout, stderr)."""
+    out, err = StringIO(), StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main([str(arg) for arg in argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_one_line_error(result, code, match):
+    """The run failed with ``code`` and one line on stderr matching ``match``."""
+    got_code, _, err = result
+    lines = err.strip().splitlines()
+    assert got_code == code, err
+    assert "Traceback" not in err
+    assert len(lines) == 1, lines
+    assert re.search(match, lines[0]), lines[0]
+    assert " error: " in lines[0]
+
+
+def predictions(stdout):
+    """{image path: predicted label} from predict's output."""
+    return dict(re.findall(r"^(\S+): (\S+(?: \S+)?) \(probability", stdout, re.M))
+
+
+@pytest.fixture
+def no_mnist(tmp_path, monkeypatch):
+    """MNIST nowhere on disk, and downloads refused at once."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv(_mnist.ENV_VAR, str(empty))
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "data_home"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setattr(_mnist, "MIRRORS", (f"http://127.0.0.1:{port}/",))
+
+
+@pytest.fixture(scope="module")
+def trained(mnist_dir, tmp_path_factory):
+    """One ``train`` run on 2000 MNIST images: (stdout, output folder)."""
+    output = tmp_path_factory.mktemp("train")
+    code, out, err = run(["train", "--train-size", 2000, "--output", output])
+    assert code == 0, err
+    return out, output
+
+
+@pytest.fixture(scope="module")
+def mnist_test(mnist_dir):
+    mnist = fetch_mnist()
+    return mnist.images_test, mnist.target_test, mnist.data_test
+
+
+# -- train -----------------------------------------------------------------
+
+
+def test_train_prints_progress_and_results(trained):
+    out, _ = trained
+    assert re.search(r"Loading .*\.\.\. done in \d+\.\d s", out)
+    assert "Data: MNIST, 2000 training and 10000 test images of 28x28" in out
+    assert (
+        "Model: pixels/255 -> OneVsRestClassifier(BinaryLogisticRegression(C=1, "
+        "tol=0.0001, max_iter=1000))" in out
+    )
+    assert re.search(r"Fitting on 2000 images \(10 classes\)\.\.\. done in", out)
+    assert re.search(r"^Fit time: \d+\.\d s$", out, re.M)
+    accuracy = float(re.search(r"Test accuracy: (0\.\d+)", out).group(1))
+    assert 0.85 < accuracy < 0.92
+    assert "precision    recall  f1-score   support" in out
+    # The confusion matrix: a header and ten rows summing to the test set.
+    start = out.index("true \\ predicted")
+    rows = out[start:].splitlines()[1:11]
+    counts = np.array([[int(n) for n in row.split()[1:]] for row in rows])
+    assert counts.shape == (10, 10)
+    assert counts.sum() == 10000
+    assert np.trace(counts) == round(accuracy * 10000)
+
+
+def test_train_writes_model_and_figures(trained, mnist_test):
+    out, output = trained
+    for name in FIGURES:
+        path = output / name
+        assert f"Wrote {path}" in out
+        with Image.open(path) as image:
+            assert image.format == "PNG"
+            assert min(image.size) > 300
+            # Not a blank canvas.
+            assert len(image.convert("L").getcolors(2**16)) > 50
+    model, metadata = load_model(output / "model.json", return_metadata=True)
+    assert metadata["n_train"] == 2000
+    assert metadata["class_names"] == [str(k) for k in range(10)]
+    assert metadata["image_shape"] == [28, 28]
+    assert metadata["command"].startswith("sklearn-ovr-logit train --train-size 2000")
+    _, labels, X_test = mnist_test
+    accuracy = np.mean(model.predict(X_test.astype(float)) == labels)
+    assert accuracy == pytest.approx(metadata["test_accuracy"])
+    assert f"Test accuracy: {accuracy:.4f}" in out
+
+
+def test_train_positive_class(tmp_path):
+    output = tmp_path / "out"
+    argv = ["train", "--positive-class", 3, "--dataset", "digits", "--output", output]
+    code, out, err = run(argv)
+    assert code == 0, err
+    assert "Fitting on 1347 images (3 vs rest)" in out
+    assert "pixels/16 -> BinaryLogisticRegression(C=1" in out
+    assert "OneVsRestClassifier" not in out
+    assert re.search(r"predicting 'not 3' for every image would score 0\.89", out)
+    assert re.search(r"^\s+not 3\s+0\.\d+", out, re.M)  # the report's rows
+    model, metadata = load_model(output / "model.json", return_metadata=True)
+    assert metadata["class_names"] == ["not 3", "3"]
+    assert isinstance(model[-1], BinaryLogisticRegression)
+    for name in FIGURES:
+        assert (output / name).stat().st_size > 10_000
+    # predict speaks of "3" and "not 3"; on a 3 the model is sure of.
+    digits = load_digits()
+    threes = digits.images[digits.target == 3]
+    proba = model.predict_proba(threes.reshape(len(threes), -1))[:, 1]
+    three = threes[np.argmax(proba)]
+    path = tmp_path / "three.png"
+    grey = (255 - three * 255 / 16).astype(np.uint8)
+    Image.fromarray(grey).resize((80, 80), Image.BILINEAR).save(path)
+    code, out, err = run(["predict", path, "--model", output / "model.json"])
+    assert code == 0, err
+    assert predictions(out) == {str(path): "3"}
+    assert re.search(r"not 3: 0\.\d{3}  3: 0\.\d{3}", out)
+
+
+def test_train_options_reach_the_model(tmp_path):
+    code, out, err = run(
+        [
+            "train",
+            "--dataset",
+            "digits",
+            "--float32",
+            "--scaler",
+            "standard",
+            "--C",
+            0.5,
+            "--tol",
+            1e-3,
+            "--max-iter",
+            3,
+            "--n-jobs",
+            1,
+            "--no-progress",
+            "--output",
+            tmp_path,
+        ]
+    )
+    assert code == 0, err
+    assert "... done" not in out  # --no-progress
+    assert "(float32)" in out
+    assert "standard -> OneVsRestClassifier(BinaryLogisticRegression(C=0.5" in out
+    # max_iter=3 is too few: the warning is one line, not one per class.
+    warnings = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert len(warnings) >= 1
+    assert all("L-BFGS-B failed to converge" in line for line in warnings)
+    document = json.loads((tmp_path / "model.json").read_text())
+    scaler, ovr = document["steps"]
+    assert scaler["kind"] == "standard_scaler"
+    assert ovr["params"] == {
+        "C": 0.5,
+        "fit_intercept": True,
+        "tol": 1e-3,
+        "max_iter": 3,
+        "class_weight": None,
+    }
+    assert ovr["n_iter"] == [3] * 10
+
+
+def test_train_on_digits_then_predict_digit_images(tmp_path):
+    code, out, err = run(["train", "--dataset", "digits", "--output", tmp_path])
+    assert code == 0, err
+    assert "notice" not in err
+    assert "Data: the 8x8 digits, 1347 training and 450 test images of 8x8" in out
+    assert "Model: pixels/16 ->" in out
+    digits = load_digits()
+    paths = []
+    for index in range(0, 200, 20):
+        path = tmp_path / f"digit_{index}.png"
+        grey = (255 - digits.images[index] * 255 / 16).astype(np.uint8)
+        Image.fromarray(grey).resize((64, 64), Image.BILINEAR).save(path)
+        paths.append((index, path))
+    model = tmp_path / "model.json"
+    code, out, err = run(["predict", *(path for _, path in paths), "--model", model])
+    assert code == 0, err
+    predicted = predictions(out)
+    right = sum(
+        predicted[str(path)] == str(digits.target[index]) for index, path in paths
+    )
+    assert right >= 8
+
+
+def test_auto_falls_back_to_digits_with_a_notice(no_mnist, tmp_path):
+    code, out, err = run(["train", "--output", tmp_path / "out"])
+    assert code == 0, err
+    assert "Data: the 8x8 digits" in out
+    notice = [line for line in err.splitlines() if line.startswith("notice:")]
+    assert len(notice) == 1
+    assert "MNIST is not available" in notice[0]
+    assert "the download failed" in notice[0]
+    assert "8x8 digits" in notice[0]
+    assert _mnist.ENV_VAR in notice[0]  # how to get MNIST
+    assert "--dataset mnist" in notice[0]
+    assert (tmp_path / "out" / "model.json").exists()
+
+
+def test_auto_without_download(no_mnist):
+    # search rather than train: it draws no figures, so it is quicker.
+    argv = ["search", "--no-download", "--C", 1, "--scaler", "pixels", "--cv", 2]
+    code, out, err = run(argv)
+    assert code == 0, err
+    assert "Data: the 8x8 digits" in out
+    assert "not found on disk, and --no-download is set" in err
+    assert "Download" not in err
+
+
+@pytest.mark.parametrize("download", [True, False], ids=["download", "no-download"])
+def test_dataset_mnist_fails_clearly_without_mnist(no_mnist, tmp_path, download):
+    argv = ["train", "--dataset", "mnist", "--output", tmp_path]
+    code, out, err = run(argv if download else [*argv, "--no-download"])
+    assert code == 1
+    assert "Traceback" not in err
+    # The download attempts are reported above the error, which is one line.
+    error = err.strip().splitlines()[-1]
+    assert error.startswith("sklearn-ovr-logit train: error: --dataset mnist: ")
+    assert "MNIST is not available" in error
+    assert _mnist.ENV_VAR in error
+    assert "Data:" not in out
+    assert not (tmp_path / "model.json").exists()
+
+
+# -- search ----------------------------------------------------------------
+
+
+def test_search_end_to_end(mnist_dir, tmp_path):
+    code, out, err = run(
+        [
+            "search",
+            "--train-size",
+            600,
+            "--C",
+            0.1,
+            1,
+            "--scaler",
+            "pixels",
+            "standard",
+            "--cv",
+            2,
+            "--output",
+            tmp_path,
+        ]
+    )
+    assert code == 0, err
+    assert "  scaler: pixels/255, standard" in out
+    assert "  ovr__estimator__C: 0.1, 1" in out
+    assert "Fitting 2 folds for each of 4 candidates (8 fits)" in out
+    table = out[out.index("rank") :].splitlines()
+    assert table[0].split() == [
+        "rank", "scaler", "C", "mean", "accuracy", "std", "fit", "time", "(s)"
+    ]  # fmt: skip
+    rows = [line.split() for line in table[2:6]]
+    assert sorted(int(row[0]) for row in rows) == [1, 2, 3, 4]
+    assert {(row[1], row[2]) for row in rows} == {
+        ("pixels/255", "0.1"),
+        ("pixels/255", "1"),
+        ("standard", "0.1"),
+        ("standard", "1"),
+    }
+    best = re.search(
+        r"Best parameters: scaler=(\S+), ovr__estimator__C=(\S+) \(mean CV "
+        r"accuracy (0\.\d+)\)",
+        out,
+    )
+    assert best.groups()[:2] == tuple(rows[0][1:3])
+    assert float(best.group(3)) == pytest.approx(float(rows[0][3]), abs=1e-4)
+    accuracy = float(re.search(r"training images: (0\.\d+)", out).group(1))
+    assert accuracy > 0.75
+    model, metadata = load_model(tmp_path / "model.json", return_metadata=True)
+    assert metadata["test_accuracy"] == pytest.approx(accuracy)
+
+
+# -- predict ---------------------------------------------------------------
+
+
+def test_predict_images_in_several_formats(mnist_test, tmp_path):
+    images, labels, _ = mnist_test
+    writers = {
+        "png-inverted": lambda d: Image.fromarray(255 - d),
+        "jpg-rgb-112": lambda d: (
+            Image.fromarray(255 - d).resize((112, 112), Image.BICUBIC).convert("RGB")
+        ),
+        "bmp-light-on-dark-200x150": lambda d: _padded(d, (200, 150)),
+        "gif-upscaled": lambda d: Image.fromarray(255 - d).resize((56, 56)),
+        "tiff-as-mnist": Image.fromarray,
+        "webp-rgb": lambda d: Image.fromarray(255 - d).convert("RGB").resize((90, 90)),
+    }
+    expected = {}
+    for index in range(24):
+        kind = list(writers)[index % len(writers)]
+        extension = kind.split("-")[0]
+        path = tmp_path / f"{index}-{kind}.{extension}"
+        writers[kind](images[index]).save(path, quality=90)
+        expected[str(path)] = str(labels[index])
+    code, out, err = run(["predict", *expected])
+    assert code == 0, err
+    assert out.startswith("Model: the pretrained MNIST model (fitted on 60000 MNIST")
+    predicted = predictions(out)
+    assert predicted.keys() == expected.keys()
+    right = sum(predicted[path] == label for path, label in expected.items())
+    assert right >= 22  # the model gets 23 of the raw 24 right
+    # Each image's probabilities: one per digit, summing to one.
+    for line in re.findall(r"^  (0: .*)$", out, re.M):
+        values = [float(v) for v in re.findall(r"\d: (\d\.\d{3})", line)]
+        assert len(values) == 10
+        assert sum(values) == pytest.approx(1, abs=6e-3)
+
+
+def _padded(digit, size):
+    # Light on dark, in a larger dark frame.
+    page = Image.new("L", size, 0)
+    page.paste(Image.fromarray(digit).resize((80, 80)), (40, 30))
+    return page
+
+
+def test_predict_with_a_trained_model(trained, mnist_test, tmp_path):
+    images, labels, _ = mnist_test
+    path = tmp_path / "seven.png"
+    Image.fromarray(255 - images[0]).save(path)
+    code, out, err = run(["predict", path, "--model", trained[1] / "model.json"])
+    assert code == 0, err
+    assert out.startswith(f"Model: {trained[1] / 'model.json'} (fitted on 2000 MNIST")
+    assert predictions(out) == {str(path): str(labels[0])}
+
+
+def test_predict_reports_each_bad_image_and_continues(mnist_test, tmp_path):
+    images, labels, _ = mnist_test
+    good = tmp_path / "good.png"
+    Image.fromarray(images[1]).save(good)
+    text = tmp_path / "notes.txt"
+    text.write_text("not an image")
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (40, 40), "white").save(blank)
+    missing = tmp_path / "missing.png"
+    code, out, err = run(["predict", text, good, blank, missing])
+    assert code == 1
+    assert predictions(out) == {str(good): str(labels[1])}
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 3
+    assert all(line.startswith("sklearn-ovr-logit predict: error: ") for line in lines)
+    assert f"{text}: not an image file" in lines[0]
+    assert f"{blank}: no digit found: the image is blank" in lines[1]
+    assert f"{missing}: no such file" in lines[2]
+
+
+# -- bad models ------------------------------------------------------------
+
+
+def _bad_model_files(folder, good_model):
+    """{kind: (path, expected message)} of files that are not loadable models."""
+    document = json.loads(good_model.read_text())
+    files = {}
+
+    def write(kind, content, match):
+        path = folder / f"{kind}.json"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(
+                content if isinstance(content, str) else json.dumps(content)
+            )
+        files[kind] = (path, match)
+
+    write("empty", "", "not a sklearn-ovr-logit model file")
+    write("text", "hello", "not a sklearn-ovr-logit model file")
+    write("binary", bytes(range(256)), "not a sklearn-ovr-logit model file")
+    write("truncated", good_model.read_text()[:5000], "damaged model file")
+    write("foreign-json", {"weights": [1, 2, 3]}, "not a sklearn-ovr-logit model")
+    write("newer", {**document, "format_version": 99}, "newer sklearn-ovr-logit")
+    steps = document["steps"]
+    short = [steps[0], {**steps[1], "coef": steps[1]["coef"][:3]}]
+    write("wrong-shape", {**document, "steps": short}, r"'coef' has shape \(3, 784\)")
+    bad_c = [steps[0], {**steps[1], "params": {**steps[1]["params"], "C": -1}}]
+    write("bad-param", {**document, "steps": bad_c}, "bad params")
+    unknown = [{"name": "scaler", "kind": "pickle"}, steps[1]]
+    write("unknown-kind", {**document, "steps": unknown}, "unknown kind 'pickle'")
+    missing = [steps[0], {k: v for k, v in steps[1].items() if k != "intercept"}]
+    write("missing-key", {**document, "steps": missing}, "missing 'intercept'")
+    return files
+
+
+@pytest.fixture(scope="module")
+def digit_image(tmp_path_factory):
+    path = tmp_path_factory.mktemp("image") / "digit.png"
+    image = np.zeros((28, 28), dtype=np.uint8)
+    image[4:24, 12:16] = 255
+    Image.fromarray(image).save(path)
+    return path
+
+
+def test_predict_with_bad_model_files(tmp_path, digit_image):
+    from sklearn_ovr_logit.cli._predict import pretrained_model_path
+
+    for kind, (path, match) in _bad_model_files(
+        tmp_path, pretrained_model_path()
+    ).items():
+        result = run(["predict", digit_image, "--model", path])
+        assert_one_line_error(result, 1, match)
+        assert str(path) in result[2], kind
+        with pytest.raises(ModelFileError, match=match):
+            load_model(path)
+    assert_one_line_error(
+        run(["predict", digit_image, "--model", tmp_path / "nope.json"]),
+        1,
+        "nope.json: no such model file",
+    )
+    assert_one_line_error(
+        run(["predict", digit_image, "--model", tmp_path]), 1, "is a folder"
+    )
+
+
+def test_a_pickle_is_refused_not_run(tmp_path, digit_image):
+    # A pickle that would create a file when unpickled.
+    marker = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(Exploit()))
+    result = run(["predict", digit_image, "--model", path])
+    assert_one_line_error(result, 1, "not a JSON document")
+    assert not marker.exists()
+
+
+# -- bad options -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["fit"], "invalid choice: 'fit'"),
+        (["train", "--C", "-1"], "argument --C: must be positive, got '-1'"),
+        (["train", "--C", "abc"], "argument --C: not a number: 'abc'"),
+        (["train", "--C", "nan"], "argument --C: must be positive"),
+        (["train", "--tol", "0"], "argument --tol: must be positive"),
+        (["train", "--max-iter", "0"], "argument --max-iter: must be at least 1"),
+        (["train", "--max-iter", "1.5"], "argument --max-iter: not an integer"),
+        (["train", "--train-size", "0"], "argument --train-size: must be at least 1"),
+        (["train", "--positive-class", "10"], "argument --positive-class: invalid"),
+        (["train", "--dataset", "cifar"], "argument --dataset: invalid choice"),
+        (["train", "--scaler", "robust"], "argument --scaler: invalid choice"),
+        (["train", "--n-jobs", "0"], "argument --n-jobs: must be a positive"),
+        (["train", "--bogus"], "unrecognized arguments: --bogus"),
+        (["search", "--cv", "1"], "argument --cv: must be at least 2"),
+        (["search", "--C"], "argument --C: expected at least one argument"),
+        (["predict"], "the following arguments are required: IMAGE"),
+    ],
+)
+def test_bad_options(argv, match):
+    assert_one_line_error(run(argv), 2, match)
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (
+            ["train", "--train-size", "5000"],
+            "--train-size 5000 is more than the 1347 training images of the 8x8",
+        ),
+        (["train", "--train-size", "10"], "--train-size 10 is too small"),
+        (["search", "--train-size", "40", "--cv", "5"], "--cv 5 folds need"),
+    ],
+)
+def test_option_values_that_do_not_fit_the_data(argv, match, tmp_path):
+    result = run([*argv, "--dataset", "digits", "--output", tmp_path])
+    assert_one_line_error(result, 2, match)
+
+
+def test_output_is_a_file(tmp_path):
+    path = tmp_path / "file"
+    path.write_text("")
+    result = run(["train", "--dataset", "digits", "--output", path])
+    assert_one_line_error(result, 1, "exists and is not a folder")
+
+
+def test_help_and_version():
+    code, out, _ = run(["--help"])
+    assert code == 0
+    assert all(command in out for command in ("train", "search", "predict"))
+    code, out, _ = run(["--version"])
+    assert code == 0
+    assert re.match(r"sklearn-ovr-logit \d+\.\d+", out)
+
+
+def test_python_dash_m_entry_point():
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_ovr_logit", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python -m sklearn_ovr_logit")
+    assert "predict" in result.stdout
+
+
+# -- model files -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "scaler",
+    [make_grey_level_scaler(16), StandardScaler(), MinMaxScaler(), "passthrough"],
+    ids=["grey-levels", "standard", "minmax", "passthrough"],
+)
+@pytest.mark.parametrize(
+    "kind", ["one-vs-rest", "one-vs-rest-two-classes", "binary", "binary-strings"]
+)
+def test_model_files_round_trip_exactly(tmp_path, scaler, kind):
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300], y[:300]
+    if kind == "one-vs-rest":
+        classifier = OneVsRestClassifier(BinaryLogisticRegression(max_iter=300))
+    elif kind == "one-vs-rest-two-classes":
+        classifier = OneVsRestClassifier(
+            BinaryLogisticRegression(class_weight={0: 1.0, 1: 3.0}, max_iter=300)
+        )
+        y = y % 2
+    elif kind == "binary":
+        classifier = BinaryLogisticRegression(C=np.inf, max_iter=300)
+        y = (y == 3).astype(int)
+    else:
+        classifier = BinaryLogisticRegression(max_iter=300)
+        y = np.where(y == 3, "three", "other")
+    model = Pipeline([("scaler", scaler), ("classifier", classifier)])
+    with warnings.catch_warnings():
+        # Convergence on a few digits is not what this test is about.
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    path = tmp_path / "model.json"
+    save_model(model, path, metadata={"n": np.int64(3), "values": np.arange(2)})
+    loaded, metadata = load_model(path, return_metadata=True)
+    assert metadata == {"n": 3, "values": [0, 1]}
+    for X_new in (X, X.astype(np.float32)):
+        np.testing.assert_array_equal(
+            loaded.predict_proba(X_new), model.predict_proba(X_new)
+        )
+        np.testing.assert_array_equal(loaded.predict(X_new), model.predict(X_new))
+    np.testing.assert_array_equal(loaded.classes_, model.classes_)
+
+
+def test_save_model_refuses_what_it_cannot_load(tmp_path):
+    X, y = load_digits(return_X_y=True)
+    path = tmp_path / "model.json"
+    with pytest.raises(ValueError, match="cannot save a LogisticRegression"):
+        save_model(LogisticRegression().fit(X[:50] / 16, y[:50]), path)
+    with pytest.raises(ValueError, match="is not fitted"):
+        save_model(
+            Pipeline([("s", StandardScaler()), ("c", OneVsRestClassifier())]), path
+        )
+    assert not path.exists()
+    assert os.listdir(tmp_path) == []  # no temporary file left behind
