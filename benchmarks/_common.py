@@ -15,8 +15,10 @@ import sklearn_ovr_logit
 
 def print_environment():
     """Print the library versions and the BLAS libraries threadpoolctl sees."""
-    print(f"python {platform.python_version()} on {platform.machine()}, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, "
+        f"{os.cpu_count()} CPUs"
+    )
     print(
         f"sklearn_ovr_logit {sklearn_ovr_logit.__version__}, "
         f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, "
@@ -56,8 +58,10 @@ def alternate(candidates, repeats):
         for name, fit in candidates.items():
             seconds, models[name] = time_call(fit)
             times[name].append(seconds)
-            print(f"  repeat {repeat + 1}/{repeats} {name:<40s} {seconds:8.2f} s",
-                  flush=True)
+            print(
+                f"  repeat {repeat + 1}/{repeats} {name:<40s} {seconds:8.2f} s",
+                flush=True,
+            )
     return {name: statistics.median(t) for name, t in times.items()}, times, models
 
 

@@ -58,10 +58,12 @@ def main():
     if args.train_size:
         X_train, y_train = X_train[: args.train_size], y_train[: args.train_size]
     X_train32 = X_train.astype(np.float32)
-    print(f"MNIST: X_train {X_train.shape} {X_train.dtype}, {X_train.nbytes / 1e6:.0f}"
-          f" MB; C={args.C}, tol={args.tol}, max_iter={args.max_iter}")
+    print(
+        f"MNIST: X_train {X_train.shape} {X_train.dtype}, {X_train.nbytes / 1e6:.0f}"
+        f" MB; C={args.C}, tol={args.tol}, max_iter={args.max_iter}"
+    )
 
-    params = dict(C=args.C, tol=args.tol, max_iter=args.max_iter)
+    params = {"C": args.C, "tol": args.tol, "max_iter": args.max_iter}
     candidates = {
         "scikit-learn OvR(LogisticRegression)": lambda: SklearnOneVsRest(
             LogisticRegression(**params)
@@ -101,10 +103,16 @@ def main():
         print(f"  {name:<48s} {model.score(X_eval, y_test):.4f}")
 
     reference = class_objectives(models[sklearn_name], X_train, y_train, args.C)
-    print("\nper-class objective, relative difference to scikit-learn "
-          "(negative: ours lower):")
-    print("  class  scikit-learn       " + "  ".join(
-        f"{name:>16s}" for name in models if not name.startswith("scikit-learn")))
+    print(
+        "\nper-class objective, relative difference to scikit-learn "
+        "(negative: ours lower):"
+    )
+    print(
+        "  class  scikit-learn       "
+        + "  ".join(
+            f"{name:>16s}" for name in models if not name.startswith("scikit-learn")
+        )
+    )
     ours_objectives = {
         name: class_objectives(model, X_train, y_train, args.C)
         for name, model in models.items()
@@ -124,12 +132,13 @@ def main():
     for name, X in [("float64", X_train), ("float32", X_train32)]:
         del models
         gc.collect()
-        models = {}
         with PeakMemory() as memory:
             OneVsRestClassifier(BinaryLogisticRegression(**params)).fit(X, y_train)
         fraction = memory.peak_increase / X.nbytes
-        print(f"  {name}: {memory.peak_increase / 1e6:7.1f} MB for X of "
-              f"{X.nbytes / 1e6:.0f} MB = {fraction:.3f} of X.nbytes")
+        print(
+            f"  {name}: {memory.peak_increase / 1e6:7.1f} MB for X of "
+            f"{X.nbytes / 1e6:.0f} MB = {fraction:.3f} of X.nbytes"
+        )
 
 
 if __name__ == "__main__":
