@@ -329,7 +329,7 @@ class OneVsRestClassifier(
         # takes the class's task over.
         context = self._init_callback_context(max_subtasks=Y.shape[1])
         context.call_on_fit_task_begin(estimator=self, X=X, y=y)
-        class_contexts = [
+        contexts = [
             context.subcontext(
                 task_name="fit-class",
                 max_subtasks=(iteration_subtasks(estimator.max_iter) if fast else 0),
@@ -337,31 +337,24 @@ class OneVsRestClassifier(
             for _ in range(Y.shape[1])
         ]
 
-        if fast:
-            self._fit_lockstep(
-                X,
-                y,
-                Y,
-                estimator,
-                routed_params.estimator.fit,
-                previous,
-                class_contexts,
-            )
-        else:
-            self._fit_one_by_one(
-                X,
-                Y,
-                estimator,
-                routed_params.estimator.fit,
-                previous,
-                class_contexts,
-            )
+        fit = self._fit_lockstep if fast else self._fit_one_by_one
+        try:
+            fit(X, y, Y, estimator, routed_params.estimator.fit, previous, contexts)
+        except BaseException:
+            # A failed fit (a worker lost, an interrupt) leaves no partial model.
+            self._forget_fit()
+            raise
         context.call_on_fit_task_end(
             estimator=self, X=X, y=y, reconstruction_attributes={}
         )
         return self
 
-    def _fit_one_by_one(self, X, Y, estimator, fit_params, previous, contexts):
+    def _forget_fit(self):
+        for name in [name for name in vars(self) if name.endswith("_")]:
+            if not name.startswith("__"):
+                delattr(self, name)
+
+    def _fit_one_by_one(self, X, y, Y, estimator, fit_params, previous, contexts):
         """Fit one clone of the base estimator per class (the generic path)."""
         columns = (column.toarray().ravel() for column in Y.T)
         self.estimators_ = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(

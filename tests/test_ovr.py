@@ -288,11 +288,16 @@ def test_exception_in_evaluation_does_not_hang(multiclass_data, monkeypatch):
         return loss_and_gradient(coef, *args)
 
     loss_and_gradient = ovr_module.loss_and_gradient
+    model = our_ovr().fit(X, y)
     monkeypatch.setattr(ovr_module, "loss_and_gradient", failing_loss)
     with pytest.raises(MemoryError, match="round 5"):
-        our_ovr().fit(X, y)
+        model.fit(X, y)
     assert len(calls) == 5
     assert threading.active_count() < 5  # no run thread left waiting
+    # The failed refit left no partial (or stale) model behind.
+    assert not hasattr(model, "estimators_")
+    with pytest.raises(NotFittedError):
+        model.predict(X)
 
 
 def test_verbose(multiclass_data, capsys):
