@@ -22,8 +22,9 @@ MODEL_FILE = "model.json"
 CONFUSION_FILE = "confusion_matrix.png"
 COEFFICIENTS_FILE = "coefficients.png"
 MISCLASSIFIED_FILE = "misclassified.png"
+# With "auto", a fallback to the digits is announced by a notice right after.
 _DATASET_LABELS = {
-    "auto": "the data (MNIST if available)",
+    "auto": "MNIST",
     "mnist": "MNIST",
     "digits": "the 8x8 digits",
 }
@@ -68,13 +69,12 @@ def run(args):
         if args.positive_class is None
         else f"{args.positive_class} vs rest"
     )
-    # A sklearn.callback.ProgressBar goes on the final step here (when
-    # args.progress) once our estimators support set_callbacks.
+    # The place to set a sklearn.callback.ProgressBar on the final step when
+    # args.progress, through the estimators' set_callbacks.
     with steps.step(f"Fitting on {len(y_train)} images ({what})") as fit:
         caught = fit_catching_warnings(pipeline, data.X_train, y_train)
     print_warnings(caught)
-    classifier = pipeline[-1]
-    binaries = getattr(classifier, "estimators_", [classifier])
+    binaries = getattr(pipeline[-1], "estimators_", [pipeline[-1]])
     print(f"Fit time: {fit.seconds:.1f} s")
     print(
         "L-BFGS iterations per binary model: "
@@ -83,23 +83,9 @@ def run(args):
 
     with steps.step(f"Predicting the {len(y_test)} test images"):
         proba = pipeline.predict_proba(data.X_test)
-        y_pred = classifier.classes_[np.argmax(proba, axis=1)]
-    accuracy = accuracy_score(y_test, y_pred)
-    n_right = int(np.sum(y_test == y_pred))
-    print(f"\nTest accuracy: {accuracy:.4f} ({n_right} of {len(y_test)})")
-    if args.positive_class is not None:
-        print(
-            f"(predicting 'not {args.positive_class}' for every image would "
-            f"score {np.mean(y_test == 0):.4f})"
-        )
-    print("\nPer-class precision, recall and F1 on the test set:")
-    print(classification_report(y_test, y_pred, target_names=class_names, digits=3))
-    matrix = confusion_matrix(y_test, y_pred)
-    print("Confusion matrix (rows: true class, columns: predicted class):")
-    print(format_confusion_matrix(matrix, class_names))
-    print()
+    y_pred = pipeline.classes_[np.argmax(proba, axis=1)]
+    accuracy = _print_evaluation(y_test, y_pred, class_names, args.positive_class)
 
-    title = f"{data.name}, test accuracy {accuracy:.4f}"
     metadata = {
         "dataset": data.key,
         "image_shape": list(data.image_shape),
@@ -114,17 +100,49 @@ def run(args):
     path = os.path.join(output, MODEL_FILE)
     save_model(pipeline, path, metadata=metadata)
     print(f"Wrote {path} (the fitted pipeline; `predict --model {path}` uses it)")
+    _write_figures(output, data, pipeline, y_test, proba, class_names)
+    return 0
 
+
+def _print_evaluation(y_test, y_pred, class_names, positive_class):
+    """Print accuracy, per-class report and confusion matrix; return accuracy."""
+    accuracy = accuracy_score(y_test, y_pred)
+    n_right = int(np.sum(y_test == y_pred))
+    print(f"\nTest accuracy: {accuracy:.4f} ({n_right} of {len(y_test)})")
+    if positive_class is not None:
+        print(
+            f"(predicting 'not {positive_class}' for every image would score "
+            f"{np.mean(y_test == 0):.4f})"
+        )
+    print("\nPer-class precision, recall and F1 on the test set:")
+    print(classification_report(y_test, y_pred, target_names=class_names, digits=3))
+    print("Confusion matrix (rows: true class, columns: predicted class):")
+    print(format_confusion_matrix(confusion_matrix(y_test, y_pred), class_names))
+    print()
+    return accuracy
+
+
+def _write_figures(output, data, pipeline, y_test, proba, class_names):
+    """Draw the confusion matrix, coefficients and misclassified digits."""
+    y_pred = pipeline.classes_[np.argmax(proba, axis=1)]
+    accuracy = np.mean(y_pred == y_test)
     path = os.path.join(output, CONFUSION_FILE)
-    plot_confusion_matrix(matrix, class_names, path, title=title)
+    plot_confusion_matrix(
+        confusion_matrix(y_test, y_pred),
+        class_names,
+        path,
+        title=f"{data.name}, test accuracy {accuracy:.4f}",
+    )
     print(f"Wrote {path}")
 
+    binaries = getattr(pipeline[-1], "estimators_", [pipeline[-1]])
     coef = np.vstack([binary.coef_ for binary in binaries])
-    coef_titles = [f"{name} vs rest" for name in class_names[-len(coef) :]]
+    # One image per binary model: "k vs rest" for the last len(coef) classes
+    # (all ten, or only the positive class of a binary model).
     path = os.path.join(output, COEFFICIENTS_FILE)
     plot_coefficients(
         coef,
-        coef_titles,
+        [f"{name} vs rest" for name in class_names[-len(coef) :]],
         data.image_shape,
         path,
         title=f"Coefficients of the pixels, scaled by {scaler_label(pipeline[0])}",
@@ -136,12 +154,12 @@ def run(args):
     wrong = wrong[np.argsort(-proba[wrong].max(axis=1), kind="stable")]
     shown = wrong[:_GALLERY_SIZE]
     names = np.asarray(class_names)
-    label_index = {label: i for i, label in enumerate(classifier.classes_)}
+    index = {label: i for i, label in enumerate(pipeline.classes_)}
     path = os.path.join(output, MISCLASSIFIED_FILE)
     plot_misclassified(
         np.asarray(data.X_test)[shown].reshape(-1, *data.image_shape),
-        names[[label_index[label] for label in y_test[shown]]],
-        names[[label_index[label] for label in y_pred[shown]]],
+        names[[index[label] for label in y_test[shown]]],
+        names[[index[label] for label in y_pred[shown]]],
         path,
         title=(
             f"The {len(shown)} most confident of {len(wrong)} misclassified test images"
@@ -150,7 +168,6 @@ def run(args):
         ),
     )
     print(f"Wrote {path}")
-    return 0
 
 
 def prepare_output(folder):
