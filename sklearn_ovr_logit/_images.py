@@ -25,6 +25,7 @@ import os
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy import ndimage
 from sklearn.preprocessing import FunctionTransformer
 
 __all__ = [
@@ -46,6 +47,12 @@ MNIST_CENTRE = 14
 # Ink fainter than this fraction of the darkest stroke is noise (paper texture,
 # JPEG ringing); left in, it would widen the bounding box.
 _NOISE_FLOOR = 0.1
+# Larger pictures are reduced to this side first.
+_MAX_SIDE = 1024
+# Ink at least this strong (as a fraction of the strongest) draws the strokes;
+# a region of strokes smaller than this fraction of the largest is a speck.
+_STROKE = 0.3
+_SMALLEST_PART = 0.05
 # A picture whose ink differs from its background by fewer grey levels than
 # this has no digit in it.
 _MIN_CONTRAST = 24
@@ -120,13 +127,19 @@ def to_mnist(image):
     The steps:
 
     1. Convert to grey. Transparent pixels are laid on a background that
-       contrasts with the opaque ones.
+       contrasts with the opaque ones. Pictures larger than 1024 pixels are
+       reduced by averaging blocks of pixels.
     2. Find the polarity: the median grey level of the outermost ring of
        pixels is the background. If it is light, invert the image.
     3. Subtract the background and stretch the contrast so that the
-       strongest ink is 1; ink under 10 % of that is set to 0 (noise).
+       strongest ink is 1. The strokes are the connected regions of ink
+       above 0.3; regions smaller than 5 % of the largest (specks, dust)
+       are dropped, as is all ink not next to a stroke, and ink under 0.1
+       (paper grain, JPEG noise).
     4. Crop to the bounding box of the ink, and resize it (anti-aliased) so
-       that its longer side is 20 pixels, keeping the aspect ratio.
+       that its longer side is 20 pixels, keeping the aspect ratio. Scale
+       the grey levels so that the strongest is 255, as in every MNIST
+       digit.
     5. Paste it into a black 28 x 28 image, shifted by whole pixels so that
        its centre of mass is on pixel (14, 14).
 
@@ -147,7 +160,8 @@ def to_mnist(image):
     height, width = ink.shape
     scale = MNIST_BOX / max(height, width)
     digit = _resize(ink, _scaled(height, scale), _scaled(width, scale))
-    return 255.0 * _paste_centred(digit)
+    # Every MNIST digit's strongest pixel is 254 or 255.
+    return 255.0 * _paste_centred(digit / digit.max())
 
 
 def to_digits_8x8(image):
@@ -178,6 +192,7 @@ def to_digits_8x8(image):
     height, width = ink.shape
     scale = 32 / max(height, width)
     box = _resize(ink, _scaled(height, scale), _scaled(width, scale))
+    box /= box.max()
     canvas = np.zeros((32, 32))
     top = (32 - box.shape[0]) // 2
     left = (32 - box.shape[1]) // 2
@@ -240,7 +255,7 @@ def _scaled(length, scale):
 
 def _ink(image):
     """The ink of a picture in [0, 1], background 0, cropped to its bounding box."""
-    grey = _grey_levels(image)
+    grey = _shrunk(_grey_levels(image))
     border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
     background = np.median(border)
     if background > 127.5:
@@ -254,10 +269,46 @@ def _ink(image):
             f"background by more than {max(contrast, 0):.0f} grey levels)"
         )
     ink = np.clip((grey - background) / contrast, 0.0, 1.0)
+    ink = _without_specks(ink)
     ink[ink < _NOISE_FLOOR] = 0.0
     rows = np.flatnonzero(ink.any(axis=1))
     cols = np.flatnonzero(ink.any(axis=0))
     return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _shrunk(grey):
+    """Average blocks of pixels of a large picture, down to at most 1024 px.
+
+    The digit ends up 20 px tall: a 12-megapixel photo holds far more
+    detail than that needs, and takes seconds to clean up.
+    """
+    factor = -(-max(grey.shape) // _MAX_SIDE)
+    if factor <= 1:
+        return grey
+    height, width = (side // factor * factor for side in grey.shape)
+    blocks = grey[:height, :width].reshape(
+        height // factor, factor, width // factor, factor
+    )
+    return blocks.mean(axis=(1, 3))
+
+
+def _without_specks(ink):
+    """Keep the digit's strokes and their faint edges; drop specks and grain.
+
+    The strokes are the connected regions of clear ink; regions much smaller
+    than the largest (dust, paper grain, JPEG blocks) are dropped, and so is
+    everything not next to a kept region, so that noise far from the digit
+    does not widen its bounding box.
+    """
+    strokes, n_regions = ndimage.label(ink >= _STROKE, structure=np.ones((3, 3)))
+    sizes = np.bincount(strokes.ravel())[1:]
+    kept = np.flatnonzero(sizes >= _SMALLEST_PART * sizes.max()) + 1
+    mask = np.isin(strokes, kept)
+    # Anti-aliased edges lie within a pixel or two of a 28 px digit's
+    # strokes; scale that with the picture.
+    margin = max(1, round(max(ink.shape) / 28))
+    near = ndimage.maximum_filter(mask, size=2 * margin + 1)
+    return np.where(near, ink, 0.0)
 
 
 def _grey_levels(image):
