@@ -73,10 +73,12 @@ def read_image(path):
 
     Raises
     ------
-    FileNotFoundError
-        If there is no file at ``path``.
+    OSError
+        If there is no file at ``path`` (``FileNotFoundError``), it is a
+        folder or it cannot be read.
     ValueError
-        If the file is not an image Pillow can read, or is damaged.
+        If the file is not an image Pillow can read, is damaged, or is so
+        large that Pillow suspects a decompression bomb.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -92,7 +94,11 @@ def read_image(path):
             return ImageOps.exif_transpose(image)
     except UnidentifiedImageError:
         raise ValueError(f"{path}: not an image file (Pillow cannot read it)")
-    except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
+    except PermissionError:
+        raise PermissionError(f"{path}: permission denied")
+    except Image.DecompressionBombError as exc:
+        raise ValueError(f"{path}: image too large to read safely ({exc})")
+    except (OSError, SyntaxError) as exc:
         # Pillow reports damaged data as OSError ("image file is truncated")
         # or SyntaxError (bad PNG chunks).
         raise ValueError(f"{path}: damaged image file ({exc})")
