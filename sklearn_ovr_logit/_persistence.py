@@ -167,7 +167,7 @@ def load_model(path, *, return_metadata=False):
         pipeline = Pipeline(
             [_decode_step(step, index) for index, step in enumerate(steps)]
         )
-        _check_n_features(pipeline)
+        _fit_stateless_steps(pipeline, _check_steps(pipeline))
         metadata = document.get("metadata", {})
         if not isinstance(metadata, dict):
             raise _Invalid("'metadata' must be an object")
@@ -206,6 +206,11 @@ def _read_json(path):
         return json.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{path}: damaged model file (invalid JSON: {exc})")
+    except RecursionError:
+        # Arrays nested thousands deep: no model file looks like that.
+        raise ModelFileError(
+            f"{path}: not a sklearn-ovr-logit model file (JSON too deeply nested)"
+        )
 
 
 def _check_header(document):
@@ -534,8 +539,14 @@ def _bool(value, key):
     return value
 
 
-def _check_n_features(pipeline):
-    """The steps agree on the number of features they were fitted on."""
+def _check_steps(pipeline):
+    """Transformers, then a classifier, agreeing on the number of features."""
+    *transformers, (name, final) = pipeline.steps
+    for step_name, step in transformers:
+        if step != "passthrough" and not hasattr(step, "transform"):
+            raise _Invalid(f"step {step_name!r} is not a transformer")
+    if not hasattr(final, "predict_proba"):
+        raise _Invalid(f"the last step, {name!r}, is not a classifier")
     counts = {
         name: step.n_features_in_
         for name, step in pipeline.steps
@@ -544,11 +555,11 @@ def _check_n_features(pipeline):
     if len(set(counts.values())) > 1:
         detail = ", ".join(f"{name} {n}" for name, n in counts.items())
         raise _Invalid(f"the steps expect different numbers of features ({detail})")
-    final = pipeline.steps[-1][1]
-    if not hasattr(final, "predict"):
-        raise _Invalid("the last step is not a classifier")
-    # The grey-level scaler is stateless: fitting it on a dummy row of the
-    # right width records the number of features, as a real fit would have.
+    return final.n_features_in_
+
+
+def _fit_stateless_steps(pipeline, n_features):
+    """Fit the grey-level scaler on a dummy row: it learns only the width."""
     for _, step in pipeline.steps:
-        if isinstance(step, FunctionTransformer) and counts:
-            step.fit(np.zeros((1, next(iter(counts.values())))))
+        if isinstance(step, FunctionTransformer):
+            step.fit(np.zeros((1, n_features)))

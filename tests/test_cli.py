@@ -425,6 +425,10 @@ def _bad_model_files(folder, good_model):
     write("unknown-kind", {**document, "steps": unknown}, "unknown kind 'pickle'")
     missing = [steps[0], {k: v for k, v in steps[1].items() if k != "intercept"}]
     write("missing-key", {**document, "steps": missing}, "missing 'intercept'")
+    write("reversed", {**document, "steps": steps[::-1]}, "'ovr' is not a transformer")
+    write("no-classifier", {**document, "steps": steps[:1]}, "is not a classifier")
+    deep = '{"steps": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    write("deeply-nested", deep, "too deeply nested")
     return files
 
 
