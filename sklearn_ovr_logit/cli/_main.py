@@ -134,7 +134,9 @@ def build_parser(prog=None):
         choices=SCALERS,
         nargs="+",
         default=["pixels", "standard"],
-        help="scalers to try (default: pixels standard)",
+        metavar="NAME",
+        help="scalers to try, among pixels, standard and minmax (default: "
+        "pixels standard)",
     )
     fitting.add_argument(
         "--cv", type=_int_at_least(2), default=3, help="number of folds (default: 3)"
