@@ -13,6 +13,14 @@ _SHARED_MNIST = Path(__file__).resolve().parent.parent / "shared" / "mnist"
 if "SKLEARN_OVR_LOGIT_MNIST" not in os.environ and _SHARED_MNIST.is_dir():
     os.environ["SKLEARN_OVR_LOGIT_MNIST"] = str(_SHARED_MNIST)
 
+# Under pytest-xdist every worker process would start one BLAS thread per core:
+# with two workers on two cores the threads outnumber the cores and OpenBLAS
+# slows down several times. One thread per worker uses the cores fully.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
 # Hypothesis profiles: "ci" (the default) keeps the property suite to a few
 # minutes on 2 cores and is derandomised so a CI failure reproduces exactly;
 # "dev" searches much harder for a long local run:
