@@ -155,8 +155,8 @@ class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstima
     >>> clf.fit(X, y).score(X, y)
     0.98...
     >>> clf.predict_proba(X[:2]).round(4)
-    array([[1., 0.],
-           [1., 0.]])
+    array([[1.    , 0.    ],
+           [0.9956, 0.0044]])
     """
 
     _parameter_constraints: dict = {

@@ -44,7 +44,7 @@ def log1pexp_and_sigmoid(z):
     >>> from sklearn_ovr_logit._loss import log1pexp_and_sigmoid
     >>> log1pexp, sigmoid = log1pexp_and_sigmoid(np.array([-1e4, 0.0, 1e4]))
     >>> log1pexp
-    array([    0.        ,     0.69314718, 10000.        ])
+    array([0.00000000e+00, 6.93147181e-01, 1.00000000e+04])
     >>> sigmoid
     array([0. , 0.5, 1. ])
     """

@@ -242,7 +242,7 @@ class OneVsRestClassifier(
     >>> clf.score(X, y)
     0.9...
     >>> clf.predict_proba(X[:1]).round(3)
-    array([[0.907, 0.093, 0.   ]])
+    array([[0.91, 0.09, 0.  ]])
     >>> clf[-1].coef_.shape
     (3, 4)
     """
