@@ -8,6 +8,7 @@ Also here, as the command line's file format: the model files' round trip and
 their refusal of damaged or foreign files (pickles included).
 """
 
+import importlib.util
 import json
 import os
 import pickle
@@ -99,7 +100,14 @@ def test_train_prints_progress_and_results(trained):
         "Model: pixels/255 -> OneVsRestClassifier(BinaryLogisticRegression(C=1, "
         "tol=0.0001, max_iter=1000))" in out
     )
-    assert re.search(r"Fitting on 2000 images \(10 classes\)\.\.\. done in", out)
+    # The fit step's line, scikit-learn's progress bar (one line per class)
+    # when sklearn.callback and rich are there, then the step's duration.
+    assert re.search(r"Fitting on 2000 images \(10 classes\)\.\.\.", out)
+    if importlib.util.find_spec("rich") and importlib.util.find_spec(
+        "sklearn.callback"
+    ):
+        assert out.count("OneVsRestClassifier - fit-class") == 10
+    assert re.search(r"\ndone in \d+\.\d s\nFit time", out)
     assert re.search(r"^Fit time: \d+\.\d s$", out, re.M)
     accuracy = float(re.search(r"Test accuracy: (0\.\d+)", out).group(1))
     assert 0.85 < accuracy < 0.92

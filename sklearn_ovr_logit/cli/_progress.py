@@ -29,10 +29,14 @@ class Steps:
             print(text, end=end, file=stream, flush=True)
 
     @contextmanager
-    def step(self, message):
-        """Time the block; yield a :class:`Timer` whose ``seconds`` it sets."""
+    def step(self, message, own_line=False):
+        """Time the block; yield a :class:`Timer` whose ``seconds`` it sets.
+
+        ``own_line=True`` ends the message's line at once, for a block that
+        draws its own progress bar below it.
+        """
         timer = Timer()
-        self._print(f"{message}... ", end="")
+        self._print(f"{message}...", end="\n" if own_line else " ")
         start = time.perf_counter()
         try:
             yield timer
@@ -41,6 +45,23 @@ class Steps:
             raise
         timer.seconds = time.perf_counter() - start
         self._print(f"done in {timer.seconds:.1f} s")
+
+
+def fit_progress_bar(estimator):
+    """Show a progress bar of ``estimator``'s fit, one line per class.
+
+    Uses scikit-learn's callback API (``sklearn.callback.ProgressBar``, which
+    draws with rich). Returns False, and shows nothing, when that is not
+    available: scikit-learn < 1.9 or rich not installed.
+    """
+    try:
+        from sklearn.callback import ProgressBar
+
+        progress_bar = ProgressBar(max_propagation_depth=None)
+    except ImportError:
+        return False
+    estimator.set_callbacks(progress_bar)
+    return True
 
 
 class Timer:

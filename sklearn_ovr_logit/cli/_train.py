@@ -14,7 +14,7 @@ from .._persistence import save_model
 from ._data import load_dataset
 from ._figures import plot_coefficients, plot_confusion_matrix, plot_misclassified
 from ._pipeline import describe, make_pipeline, scaler_label
-from ._progress import Steps
+from ._progress import Steps, fit_progress_bar
 from ._report import format_confusion_matrix
 
 #: The files ``train`` writes into its output folder.
@@ -69,9 +69,8 @@ def run(args):
         if args.positive_class is None
         else f"{args.positive_class} vs rest"
     )
-    # The place to set a sklearn.callback.ProgressBar on the final step when
-    # args.progress, through the estimators' set_callbacks.
-    with steps.step(f"Fitting on {len(y_train)} images ({what})") as fit:
+    bar = args.progress and fit_progress_bar(pipeline)
+    with steps.step(f"Fitting on {len(y_train)} images ({what})", bar) as fit:
         caught = fit_catching_warnings(pipeline, data.X_train, y_train)
     print_warnings(caught)
     binaries = getattr(pipeline[-1], "estimators_", [pipeline[-1]])
@@ -194,6 +193,8 @@ def fit_catching_warnings(estimator, X, y):
     """Fit ``estimator``; return the warnings raised instead of showing them."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        # The scaler step has no progress to report; that is not news.
+        warnings.filterwarnings("ignore", "The estimator .* does not support callb")
         estimator.fit(X, y)
     return caught
 
