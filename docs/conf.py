@@ -162,7 +162,6 @@ _EXTERNAL_PACKAGES = (
     "dask",
     "distributed",
     "threadpoolctl",
-    "skops",
     "PIL",
     "os",
     "pathlib",

@@ -11,7 +11,7 @@ ORDER = [
     "plot_coefficients.py",  # coefficient images, and how C changes them
     "plot_grid_search.py",  # Pipeline + GridSearchCV, validation curve over C
     "plot_convergence.py",  # raw against scaled pixels
-    "plot_binary_precision_recall.py",  # "is it a 5?", precision-recall, threshold
+    "plot_binary_five.py",  # "is it a 5?": precision, recall and the threshold
     "plot_multilabel.py",  # multilabel one-vs-rest, per-label probabilities
     "plot_kernel_approximation.py",  # Nystroem features + one-vs-rest
     "plot_speed.py",  # against scikit-learn's OneVsRestClassifier
