@@ -1,7 +1,7 @@
 """
-=============================================
+==============================================
 Is it a 5? Precision, recall and the threshold
-=============================================
+==============================================
 
 :class:`~sklearn_ovr_logit.BinaryLogisticRegression` is the building block of
 the one-vs-rest model, and a classifier in its own right. This example asks it

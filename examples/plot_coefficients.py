@@ -1,7 +1,7 @@
 """
-==========================
+======================
 What the model learned
-==========================
+======================
 
 A linear model for images has one coefficient per pixel and class, so its
 coefficients can be drawn as images, one per digit. This example shows the ten

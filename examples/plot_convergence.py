@@ -1,7 +1,7 @@
 """
-==============================================
+============================================
 Convergence: why the pixels should be scaled
-==============================================
+============================================
 
 L-BFGS-B, the solver behind :class:`~sklearn_ovr_logit.BinaryLogisticRegression`
 and :class:`~sklearn_ovr_logit.OneVsRestClassifier`, needs few iterations when

@@ -1,7 +1,7 @@
 """
-=====================================================
+================================================
 Choosing the scaler and ``C`` with a grid search
-=====================================================
+================================================
 
 :class:`~sklearn_ovr_logit.OneVsRestClassifier` is a scikit-learn estimator, so
 it fits in a :class:`~sklearn.pipeline.Pipeline` and its parameters, including

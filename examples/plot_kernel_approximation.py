@@ -1,7 +1,7 @@
 """
-===========================================
+=====================================
 Beyond linear: a kernel approximation
-===========================================
+=====================================
 
 A linear model on raw pixels scores an image by adding up one weight per
 pixel; it cannot express "ink here *and* there". A kernel method compares each

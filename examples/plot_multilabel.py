@@ -1,7 +1,7 @@
 """
-===========================================
+============================================
 Multilabel one-vs-rest: properties of digits
-===========================================
+============================================
 
 In a multilabel problem each sample can have any number of labels at once,
 and the target is an indicator matrix with one 0/1 column per label.

@@ -1,7 +1,7 @@
 """
-===========================================
+============================================
 Quick start: one-vs-rest logistic regression
-===========================================
+============================================
 
 This example fits :class:`~sklearn_ovr_logit.OneVsRestClassifier` to the MNIST
 handwritten digits: one binary logistic regression per digit, each telling its

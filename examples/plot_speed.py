@@ -1,7 +1,7 @@
 """
-==============================================
+=========================================
 Speed: against scikit-learn's one-vs-rest
-==============================================
+=========================================
 
 :class:`sklearn_ovr_logit.OneVsRestClassifier` with its default base estimator
 solves the same ten binary problems as scikit-learn's
