@@ -308,19 +308,6 @@ copybutton_only_copy_prompt_lines = True
 copybutton_exclude = ".linenos, .gp, .go"
 
 
-def _quote_trailing_underscore_names(app, what, name, obj, options, lines):
-    """Quote ``(n_features_in_,)`` in docstrings, which rst reads as a link.
-
-    A word ending in an underscore is a hyperlink reference in reStructuredText,
-    so ``ndarray of shape (n_features_in_,)`` fails with "Unknown target name".
-    scikit-learn writes ``(`n_features_in_`,)``. This hook applies that spelling
-    until the docstrings do; it changes nothing once they do.
-    """
-    for index, line in enumerate(lines):
-        if "(n_features_in_,)" in line:
-            lines[index] = line.replace("(n_features_in_,)", "(`n_features_in_`,)")
-
-
 class CommandLineHelp(SphinxDirective):
     """``.. command-line-help:: [SUBCOMMAND]``: the ``--help`` text of the CLI.
 
@@ -360,9 +347,6 @@ def setup(app):
     """Connect the docstring fix-up, the API page check and the CLI help."""
     app.add_directive("command-line-help", CommandLineHelp)
     # Before numpydoc (priority 500) parses the docstring.
-    app.connect(
-        "autodoc-process-docstring", _quote_trailing_underscore_names, priority=400
-    )
     app.connect("builder-inited", _check_api_page_is_complete)
 
 

@@ -205,7 +205,7 @@ class OneVsRestClassifier(
     n_features_in_ : int
         Number of features seen during :term:`fit`.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :term:`fit`. Defined only when `X`
         has feature names that are all strings.
 
@@ -706,7 +706,7 @@ class OneVsRestClassifier(
     def get_metadata_routing(self):
         """Get the metadata routing of this object.
 
-        See scikit-learn's :ref:`sklearn:metadata_routing` user guide.
+        See scikit-learn's :ref:`metadata routing user guide <sklearn:metadata_routing>`.
 
         Returns
         -------
