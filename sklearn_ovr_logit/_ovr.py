@@ -706,7 +706,8 @@ class OneVsRestClassifier(
     def get_metadata_routing(self):
         """Get the metadata routing of this object.
 
-        See scikit-learn's :ref:`metadata routing user guide <sklearn:metadata_routing>`.
+        See scikit-learn's
+        :ref:`metadata routing user guide <sklearn:metadata_routing>`.
 
         Returns
         -------
