@@ -453,6 +453,7 @@ class OneVsRestClassifier(
                 progress,
                 n_jobs=self.n_jobs,
             )
+            kind = "label" if self.multilabel_ else "class"
             for index, result in zip(problems, results, strict=False):
                 binary = clone(estimator)
                 binary.n_features_in_ = n_features
@@ -462,7 +463,7 @@ class OneVsRestClassifier(
                     _BINARY_CLASSES,
                     result,
                     max_iter=params["max_iter"],
-                    problem_name=f"class {self.classes_[index]}",
+                    problem_name=f"{kind} {self.classes_[index]}",
                 )
                 estimators[index] = binary
                 if self.verbose:
