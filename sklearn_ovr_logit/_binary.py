@@ -43,10 +43,7 @@ def binary_problem_weights(y, classes, sample_weight, class_weight):
     if class_weight is not None:
         if sample_weight is None:
             sample_weight = np.ones(y.shape[0], dtype=np.float64)
-        # sample_weight enters "balanced" as in scikit-learn's LogisticRegression.
-        per_class = compute_class_weight(
-            class_weight, classes=classes, y=y, sample_weight=sample_weight
-        )
+        per_class = _per_class_weights(class_weight, classes, y, sample_weight)
         sample_weight = sample_weight * per_class[np.searchsorted(classes, y)]
     if sample_weight is None:
         return None, float(y.shape[0])
@@ -57,6 +54,41 @@ def binary_problem_weights(y, classes, sample_weight, class_weight):
             "one sample needs a positive weight to fit the model."
         )
     return sample_weight, weight_sum
+
+
+def _per_class_weights(class_weight, classes, y, sample_weight):
+    """The weight of each class, as scikit-learn's LogisticRegression computes it."""
+    if isinstance(class_weight, str):
+        # sample_weight enters "balanced" as in scikit-learn's LogisticRegression.
+        return compute_class_weight(
+            class_weight, classes=classes, y=y, sample_weight=sample_weight
+        )
+    # A dict. scikit-learn's compute_class_weight looks a class up as int(c)
+    # when it can, so the string class "0" misses the key "0"; look the class
+    # up as it is first, then as scikit-learn would.
+    weights = np.ones(classes.shape[0])
+    missing = []
+    for index, label in enumerate(classes.tolist()):
+        for key in (label, _sklearn_class_key(label)):
+            if key in class_weight:
+                weights[index] = class_weight[key]
+                break
+        else:
+            missing.append(label)
+    if missing and classes.shape[0] - len(missing) != len(class_weight):
+        raise ValueError(
+            f"The classes, {missing}, are not in class_weight (keys: "
+            f"{sorted(map(repr, class_weight))}). Give a weight for every class "
+            "or use keys that are labels of y."
+        )
+    return weights
+
+
+def _sklearn_class_key(label):
+    try:
+        return int(label)
+    except (TypeError, ValueError):
+        return str(label)
 
 
 class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):

@@ -8,7 +8,7 @@ from numbers import Integral
 import numpy as np
 import scipy.sparse as sp
 from joblib import effective_n_jobs
-from scipy.special import expit
+from scipy.special import expit, log_expit, logsumexp
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -438,7 +438,6 @@ class OneVsRestClassifier(
                 contexts=[contexts[index] for index in problems],
                 labels=[self.classes_[index] for index in problems],
                 estimator=self,
-                X=X,
                 y=y,
                 metadata=metadata,
                 print_iterations=max(self.verbose, params["verbose"]) >= 2,
@@ -617,12 +616,10 @@ class OneVsRestClassifier(
         check_is_fitted(self)
         scores = self._linear_scores(X)
         if scores is not None:
-            # float64 as in BinaryLogisticRegression.predict_proba.
-            proba = expit(scores.astype(np.float64, copy=False))
-        else:
-            proba = np.column_stack(
-                [e.predict_proba(X)[:, 1] for e in self.estimators_]
+            return _linear_proba(
+                scores.astype(np.float64, copy=False), self.multilabel_
             )
+        proba = np.column_stack([e.predict_proba(X)[:, 1] for e in self.estimators_])
         if len(self.estimators_) == 1:
             # Two classes, one estimator: still one column per class.
             proba = np.concatenate((1 - proba, proba), axis=1)
@@ -728,6 +725,23 @@ class OneVsRestClassifier(
         )
 
 
+def _linear_proba(scores, multilabel):
+    """One-vs-rest probabilities from the binary models' decision values.
+
+    The same numbers as normalising ``expit(scores)`` row by row, but computed
+    in log space, so that a row whose every ``expit`` underflows (a sample far
+    on the negative side of all classes) still sums to one.
+    """
+    if scores.shape[1] == 1:
+        # expit(-s) rather than 1 - expit(s): keeps tiny probabilities exact.
+        return np.column_stack([expit(-scores[:, 0]), expit(scores[:, 0])])
+    if multilabel:
+        return expit(scores)
+    log_proba = log_expit(scores)
+    log_proba -= logsumexp(log_proba, axis=1, keepdims=True)
+    return np.exp(log_proba)
+
+
 def _check_can_predict(estimator):
     if is_regressor(estimator):
         return
@@ -799,7 +813,7 @@ def _solve_shard(X, targets, weights, weight_sums, coef0, params, progress):
             sums, l2 = weight_sums[runs], l2_reg_strength[runs]
         return loss_and_gradient(coef, X, Y, W, sums, l2, fit_intercept)
 
-    reporters = progress.reporters(coef0)
+    reporters = progress.reporters(X, coef0)
     with single_threaded_optimizer_blas():
         results = minimize_lbfgs_lockstep(
             batch_fun_and_grad,
@@ -810,7 +824,7 @@ def _solve_shard(X, targets, weights, weight_sums, coef0, params, progress):
         )
     for reporter in reporters:
         reporter.close()
-    progress.close()
+    progress.close(X)
     return results
 
 
@@ -818,10 +832,11 @@ def _solve_shard(X, targets, weights, weight_sums, coef0, params, progress):
 class _Progress:
     """What the fast path reports, per class, to callbacks and verbose output."""
 
+    # X is not kept here but passed to each shard once, so that a joblib
+    # backend that ships arguments (dask) sends it only once.
     contexts: list
     labels: list
     estimator: object
-    X: object
     y: object
     metadata: dict | None
     print_iterations: bool
@@ -834,17 +849,17 @@ class _Progress:
             labels=[self.labels[i] for i in problems],
         )
 
-    def reporters(self, coef0):
+    def reporters(self, X, coef0):
         """One L-BFGS-B callback per problem, opening its iteration tasks."""
         for context in self.contexts:
             context.call_on_fit_task_begin(
-                estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata
+                estimator=self.estimator, X=X, y=self.y, metadata=self.metadata
             )
         return [
             LbfgsIterationReporter(
                 context,
                 self.estimator,
-                self.X,
+                X,
                 self.y,
                 self.metadata,
                 x0,
@@ -860,10 +875,10 @@ class _Progress:
             )
         ]
 
-    def close(self):
+    def close(self, X):
         for context in self.contexts:
             context.call_on_fit_task_end(
-                estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata
+                estimator=self.estimator, X=X, y=self.y, metadata=self.metadata
             )
 
 

@@ -345,3 +345,16 @@ def test_predict_before_fit(data):
     X, _ = data
     with pytest.raises(NotFittedError):
         BinaryLogisticRegression().predict(X)
+
+
+def test_class_weight_with_string_labels_that_look_like_ints():
+    """scikit-learn's compute_class_weight looks "0" up as 0; we find "0" too."""
+    X = np.array([[0.0], [1.0], [2.0], [3.0], [1.5]])
+    y = np.array(["0", "1", "0", "1", "1"])
+    by_string = BinaryLogisticRegression(class_weight={"0": 3.0, "1": 1.0}, **TIGHT)
+    as_weights = BinaryLogisticRegression(**TIGHT)
+    by_string.fit(X, y)
+    as_weights.fit(X, y, sample_weight=np.where(y == "0", 3.0, 1.0))
+    assert_allclose(by_string.coef_, as_weights.coef_, rtol=1e-8)
+    with pytest.raises(ValueError, match=r"The classes, \['0', '1'\], are not in"):
+        BinaryLogisticRegression(class_weight={"a": 2.0}).fit(X, y)

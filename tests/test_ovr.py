@@ -424,3 +424,15 @@ def test_no_leftover_warnings(multiclass_data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         OneVsRestClassifier(BinaryLogisticRegression(max_iter=1000)).fit(X, y)
+
+
+def test_probabilities_sum_to_one_far_from_the_data():
+    """Where every class's expit underflows, rows still sum to one."""
+    X = np.ones((3, 1))
+    model = our_ovr(C=1e6, fit_intercept=False).fit(X * 1e4, [0, 1, 2])
+    far = np.array([[1e4], [1e10], [-1e10]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        proba = model.predict_proba(far)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert np.isfinite(proba).all()
