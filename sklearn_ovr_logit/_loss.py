@@ -2,12 +2,9 @@
 
 Every problem shares the design matrix ``X`` and has its own coefficients, 0/1
 targets, sample weights and L2 strength. Stacking the problems as columns turns
-the two products with ``X`` of a gradient evaluation (``X @ W`` and
-``X.T @ R``) into matrix-matrix products, which is what lets the one-vs-rest
-fast path read ``X`` once per round for all classes instead of once per class.
-Dense ``X`` goes through in row blocks, one range of rows per BLAS thread: the
-second product with a block finds it still in cache, so an evaluation reads
-``X`` from memory once, not twice.
+the two passes over ``X`` of a gradient evaluation into matrix-matrix products,
+which is what lets the one-vs-rest fast path read ``X`` once per round for all
+classes instead of once per class.
 
 For one problem with coefficients ``w``, intercept ``b``, ``z = X @ w + b``,
 targets ``y`` in {0, 1}, sample weights ``s`` summing to ``S`` and
@@ -19,13 +16,7 @@ targets ``y`` in {0, 1}, sample weights ``s`` summing to ``S`` and
 the same as scikit-learn's ``LogisticRegression(solver="lbfgs")``.
 """
 
-import functools
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-
 import numpy as np
-import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 
 
 def log1pexp_and_sigmoid(z):
@@ -108,121 +99,30 @@ def loss_and_gradient(
     >>> loss  # log(2) at w = 0
     array([0.69314718])
     """
-    n_samples, n_features = X.shape
+    n_features = X.shape[1]
     weights = coef[:, :n_features]
     # Products run in X's dtype so that float32 X is never up-cast (copied).
-    weights_t = np.asarray(weights.T, dtype=X.dtype, order="C")
-    intercept = coef[:, -1] if fit_intercept else None
-    partial = functools.partial(
-        _partial_sums, X, Y, sample_weight, weights_t, intercept
-    )
-    parts = _row_parts(X)
-    if len(parts) == 1:
-        sums = [partial(parts[0])]
-    else:
-        # One part of the rows per core, each on a single-threaded BLAS: the
-        # parts' blocks stay in cache between their two products, which
-        # multi-threaded BLAS calls on the whole of X cannot arrange.
-        with _numpy_blas_single_threaded(), ThreadPoolExecutor(len(parts)) as pool:
-            sums = list(pool.map(partial, parts))
-    loss_sum = sum(part[0] for part in sums)
-    residual_sum = sum(part[1] for part in sums)
-    x_gradient = sum(part[2] for part in sums)
+    margins = X @ weights.T.astype(X.dtype, copy=False)
+    margins = np.asarray(margins, dtype=np.float64)
+    if fit_intercept:
+        margins += coef[:, -1]
+
+    pointwise_loss, residual = log1pexp_and_sigmoid(margins)
+    pointwise_loss -= Y * margins
+    residual -= Y
+    if sample_weight is not None:
+        pointwise_loss *= sample_weight
+        residual *= sample_weight
+    residual /= sample_weight_sum
 
     squared_norms = np.einsum("ij,ij->i", weights, weights)
-    loss = loss_sum / sample_weight_sum + 0.5 * l2_reg_strength * squared_norms
+    loss = pointwise_loss.sum(axis=0) / sample_weight_sum
+    loss += 0.5 * l2_reg_strength * squared_norms
+
     gradient = np.empty_like(coef)
-    gradient[:, :n_features] = x_gradient.T / sample_weight_sum[:, np.newaxis]
+    x_gradient = X.T @ residual.astype(X.dtype, copy=False)
+    gradient[:, :n_features] = np.asarray(x_gradient).T
     gradient[:, :n_features] += l2_reg_strength[:, np.newaxis] * weights
     if fit_intercept:
-        gradient[:, -1] = residual_sum / sample_weight_sum
+        gradient[:, -1] = residual.sum(axis=0)
     return loss, gradient
-
-
-def _partial_sums(X, Y, sample_weight, weights_t, intercept, rows):
-    """Loss sum, residual sum and ``X.T @ residual`` over a range of rows.
-
-    The rows go in blocks small enough to stay in cache, so that the second
-    product with a block reads it from cache rather than from memory.
-    """
-    n_problems = weights_t.shape[1]
-    loss_sum = np.zeros(n_problems)
-    residual_sum = np.zeros(n_problems)
-    x_gradient = np.zeros((X.shape[1], n_problems))
-    for block in _blocks(X, rows):
-        X_block = X[block]
-        margins = np.asarray(X_block @ weights_t, dtype=np.float64)
-        if intercept is not None:
-            margins += intercept
-        pointwise_loss, residual = log1pexp_and_sigmoid(margins)
-        Y_block = Y[block]
-        pointwise_loss -= Y_block * margins
-        residual -= Y_block
-        if sample_weight is not None:
-            pointwise_loss *= sample_weight[block]
-            residual *= sample_weight[block]
-        loss_sum += pointwise_loss.sum(axis=0)
-        residual_sum += residual.sum(axis=0)
-        x_gradient += X_block.T @ residual.astype(X.dtype, copy=False)
-    return loss_sum, residual_sum, x_gradient
-
-
-# Bytes of X per block: small enough to stay in a core's share of the cache
-# between the two products that read it, ...
-_BLOCK_BYTES = 2 * 2**20
-# ... and rows enough that numpy's per-call overhead stays small.
-_MIN_BLOCK_ROWS = 512
-# Below this many entries, X is small enough that one part on the calling
-# thread beats starting threads.
-_MIN_ENTRIES_TO_SPLIT = 2**20
-
-
-def _row_parts(X):
-    """Split the rows of X into one range per BLAS thread (or one range)."""
-    n_samples = X.shape[0]
-    n_parts = 1
-    if not sp.issparse(X) and X.size >= _MIN_ENTRIES_TO_SPLIT:
-        n_parts = min(_numpy_blas_threads(), n_samples)
-    bounds = np.linspace(0, n_samples, n_parts + 1).astype(int)
-    return [
-        slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:], strict=True)
-    ]
-
-
-def _blocks(X, rows):
-    if sp.issparse(X):
-        # Sparse products do not pack X: no cache to save, one block.
-        return [rows]
-    row_bytes = max(X.shape[1] * X.dtype.itemsize, 1)
-    step = max(_BLOCK_BYTES // row_bytes, _MIN_BLOCK_ROWS)
-    return [
-        slice(start, min(start + step, rows.stop))
-        for start in range(rows.start, rows.stop, step)
-    ]
-
-
-@functools.cache
-def _numpy_blas():
-    """threadpoolctl's handle on the BLAS that numpy's products use.
-
-    pip wheels of numpy bundle their own BLAS under ``numpy.libs``; other
-    installs (conda, system packages) share one BLAS, and then every BLAS
-    library loaded is numpy's too.
-    """
-    root = Path(np.__file__).resolve().parent
-    roots = (root, root.with_name("numpy.libs"))
-    controller = ThreadpoolController().select(user_api="blas")
-    own = [
-        library.filepath
-        for library in controller.lib_controllers
-        if any(folder in Path(library.filepath).resolve().parents for folder in roots)
-    ]
-    return controller.select(filepath=own) if own else controller
-
-
-def _numpy_blas_threads():
-    return max([info["num_threads"] for info in _numpy_blas().info()], default=1)
-
-
-def _numpy_blas_single_threaded():
-    return _numpy_blas().limit(limits=1)
