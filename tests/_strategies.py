@@ -188,13 +188,15 @@ def datasets(
     Every class has at least one sample of positive weight, so with a finite
     C every one-vs-rest (and binary) problem has a unique, finite optimum.
 
-    With ``well_posed=True`` the unpenalised problem (``C=np.inf``) has one
-    too: a block of rows in general position, each repeated once with every
-    class at a positive weight, makes every problem non-separable in every
-    direction, since any direction ``v`` with ``y_i x_i^T v >= 0`` for all
-    ``i`` must then have ``x^T v = 0`` on the block, so ``v = 0`` (the block
-    has full column rank, intercept included). Rows added to such a problem
-    keep it so.
+    With ``well_posed=True`` every problem is non-separable, so that the
+    unpenalised one (``C=np.inf``) has a unique optimum too and a huge C
+    does not push the optimum out into the flat tails of the loss: a block
+    of rows in general position, each repeated once with every class at a
+    positive weight, makes every problem non-separable in every direction,
+    since any direction ``v`` with ``y_i x_i^T v >= 0`` for all ``i`` must
+    then have ``x^T v = 0`` on the block, so ``v = 0`` (the block has full
+    column rank, intercept included). Rows added to such a problem keep it
+    so.
     """
     n_classes = draw(st.integers(min_classes, max_classes), label="n_classes")
     n_features = draw(st.integers(1, MAX_FEATURES), label="n_features")
@@ -576,41 +578,65 @@ def float32_objective_error(problem, theta):
     return float(problem.s @ margin_error / problem.S)
 
 
-def attainable_gap(problem, optimum, *, tol=TIGHT_TOL, float32=False):
-    """How far above the optimum an L-BFGS-B run may legitimately stop.
-
-    It stops on whichever of two rules fires first (``SAFETY`` times the
-    larger of the two bounds, plus the rounding error of evaluating f):
-
-    - the gradient rule, ``|g|`` at most ``tol`` in every entry: near the
-      optimum ``f - f* <= ||g||^2 / (2 lambda_min)``, with ``||g||^2`` at
-      most ``(d + 1) tol^2``;
-    - the relative-reduction rule, an iteration lowering f by at most
-      ``FTOL max(|f|, 1)``: a step at least as good as steepest descent with
-      an exact line search lowers the excess ``f - f*`` by a fraction
-      ``4 kappa / (kappa + 1)^2 >= 1 / kappa`` of itself, ``kappa`` the
-      condition number of the Hessian, so then
-      ``f - f* <= kappa FTOL max(|f|, 1)``.
-
-    For float32 ``X`` the estimator evaluates f with float32 margins and its
-    gradient with float32 products: the gradient it sees may be off by
-    :meth:`Problem.float32_gradient_error`, and each value of f by
-    :func:`float32_objective_error`, counted twice (before and after a step)
-    in the reduction rule. This is the tolerance "derived from the problem's
-    conditioning": about ``kappa 3e-14`` relative at ``tol=1e-10``, unless
-    the curvature itself is below ``tol``.
-    """
-    theta = optimum.theta
-    noise = float32_objective_error(problem, theta) if float32 else 0.0
-    reduction_rule = optimum.condition * (
-        FTOL * max(abs(optimum.objective), 1.0) + 2 * noise
+def segment_curvatures(problem, optimum, theta):
+    """The Hessian's extremes along the segment from ``theta*`` to ``theta``
+    (sampled at 9 points): the largest eigenvalue ``L`` anywhere on it, and
+    ``mu``, the smallest curvature in the segment's own direction (the
+    smallest eigenvalue of the Hessian at the optimum if ``theta`` is it)."""
+    delta = np.asarray(theta, dtype=np.float64) - optimum.theta
+    norm = np.linalg.norm(delta)
+    hessians = [
+        problem.hessian(optimum.theta + t * delta) for t in np.linspace(0, 1, 9)
+    ]
+    largest = max(
+        scipy.linalg.eigvalsh(h, subset_by_index=[len(h) - 1] * 2)[0] for h in hessians
     )
-    gradient = np.full(theta.shape, tol)
+    if norm == 0:
+        return largest, optimum.smallest
+    direction = delta / norm
+    smallest = min(direction @ h @ direction for h in hessians)
+    return largest, smallest
+
+
+def attainable_gap(problem, optimum, theta, *, tol=TIGHT_TOL, float32=False):
+    """How far above the optimum an L-BFGS-B run may legitimately stop at
+    ``theta``.
+
+    With ``mu`` the smallest curvature on the segment from ``theta*`` to
+    ``theta`` in its own direction and ``L`` the largest on it
+    (:func:`segment_curvatures`), convexity gives ``f - f* <= ||g||^2 /
+    (2 mu)`` at ``theta``, and a step at least as good as steepest descent
+    with an exact line search lowers ``f`` by at least ``||g||^2 / (2 L)``.
+    L-BFGS-B stops on whichever of two rules fires first:
+
+    - the gradient rule, ``|g|`` at most ``tol`` in every entry:
+      ``f - f* <= (d + 1) tol^2 / (2 mu)``;
+    - the relative-reduction rule, an iteration lowering ``f`` by at most
+      ``FTOL max(|f|, 1)``: ``f - f* <= (L / mu) FTOL max(|f|, 1)``.
+
+    The bound is ``SAFETY`` times the larger of the two, plus the rounding
+    error of evaluating ``f``. For float32 ``X`` the estimator evaluates
+    ``f`` with float32 margins and its gradient with float32 products: the
+    gradient it sees may be off by :meth:`Problem.float32_gradient_error`
+    and each value of ``f`` by :func:`float32_objective_error`, counted
+    twice (before and after a step) in the reduction rule. This is the
+    tolerance "derived from the problem's conditioning": about
+    ``(L / mu) 3e-14`` relative at ``tol=1e-10``, which the strategies'
+    well-conditioned problems keep near 1e-12 and which grows only where
+    the data barely determine the optimum (huge C, nearly separable data).
+    """
+    largest, smallest = segment_curvatures(problem, optimum, theta)
+    smallest = max(smallest, optimum.smallest * EPS)
+    reference = optimum.theta
+    noise = float32_objective_error(problem, reference) if float32 else 0.0
+    stop = FTOL * max(abs(optimum.objective), 1.0) + 2 * noise
+    reduction_rule = largest / smallest * stop
+    gradient = np.full(reference.shape, tol)
     if float32:
-        gradient = gradient + problem.float32_gradient_error(theta)
-    gradient_rule = (gradient @ gradient) / (2 * optimum.smallest)
+        gradient = gradient + problem.float32_gradient_error(reference)
+    gradient_rule = (gradient @ gradient) / (2 * smallest)
     slack = SAFETY * max(reduction_rule, gradient_rule)
-    return slack + 2 * problem.objective_rounding(theta)
+    return slack + 2 * problem.objective_rounding(reference)
 
 
 @dataclass
@@ -653,7 +679,7 @@ def assert_near_optimum(problem, optimum, theta, what="", **kwargs):
     theta = np.asarray(theta, dtype=np.float64)
     value = problem.objective(theta)
     gap = value - optimum.objective
-    allowed = attainable_gap(problem, optimum, **kwargs)
+    allowed = attainable_gap(problem, optimum, theta, **kwargs)
     assert gap <= allowed, (
         f"{what}: objective {value!r} is {gap:.3g} above the optimum "
         f"{optimum.objective!r}, more than the {allowed:.3g} L-BFGS-B may leave "
