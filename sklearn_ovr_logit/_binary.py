@@ -111,7 +111,10 @@ class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstima
 
     tol : float, default=1e-4
         L-BFGS-B stops when the largest absolute entry of the projected
-        gradient of the objective is at most ``tol``.
+        gradient of the objective is at most ``tol``. It also stops when an
+        iteration no longer lowers the objective (relative change below 64
+        machine epsilons); if the gradient is then still above ``tol``, a
+        :class:`~sklearn.exceptions.ConvergenceWarning` says so.
 
     max_iter : int, default=100
         Maximum number of L-BFGS-B iterations.
@@ -326,7 +329,7 @@ class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstima
         for name, value in self._solution_attributes(classes, result.x).items():
             setattr(self, name, value)
         self.n_iter_ = check_convergence(
-            result, max_iter=max_iter, problem_name=problem_name
+            result, max_iter=max_iter, tol=self.tol, problem_name=problem_name
         )
         if self.verbose:
             status = "converged" if result.status == 0 else "did not converge"

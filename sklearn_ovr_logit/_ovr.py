@@ -8,7 +8,7 @@ from numbers import Integral
 import numpy as np
 import scipy.sparse as sp
 from joblib import effective_n_jobs
-from scipy.special import expit, log_expit, logsumexp
+from scipy.special import expit, log_expit
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -584,10 +584,12 @@ class OneVsRestClassifier(
         if self.label_binarizer_.y_type_ == "multiclass":
             # argmax breaks ties towards the first class, as scikit-learn does.
             return self.classes_[np.argmax(scores, axis=1)]
-        threshold = _threshold_for_binary_predict(self.estimators_[0])
+        # Each estimator's own threshold: a constant stand-in (a label in every
+        # sample) must not impose its 0.5 on the decision values of the others.
+        thresholds = [_threshold_for_binary_predict(e) for e in self.estimators_]
         indices = array.array("i")
         indptr = array.array("i", [0])
-        for column in scores.T:
+        for column, threshold in zip(scores.T, thresholds, strict=True):
             indices.extend(np.flatnonzero(column > threshold))
             indptr.append(len(indices))
         data = np.ones(len(indices), dtype=int)
@@ -619,6 +621,15 @@ class OneVsRestClassifier(
             return _linear_proba(
                 scores.astype(np.float64, copy=False), self.multilabel_
             )
+        if (
+            not self.multilabel_
+            and len(self.estimators_) > 1
+            and all(hasattr(e, "predict_log_proba") for e in self.estimators_)
+        ):
+            log_proba = np.column_stack(
+                [e.predict_log_proba(X)[:, 1] for e in self.estimators_]
+            )
+            return _normalize_log_proba(log_proba)
         proba = np.column_stack([e.predict_proba(X)[:, 1] for e in self.estimators_])
         if len(self.estimators_) == 1:
             # Two classes, one estimator: still one column per class.
@@ -737,9 +748,19 @@ def _linear_proba(scores, multilabel):
         return np.column_stack([expit(-scores[:, 0]), expit(scores[:, 0])])
     if multilabel:
         return expit(scores)
-    log_proba = log_expit(scores)
-    log_proba -= logsumexp(log_proba, axis=1, keepdims=True)
-    return np.exp(log_proba)
+    return _normalize_log_proba(log_expit(scores))
+
+
+def _normalize_log_proba(log_proba):
+    """Rows of probabilities summing to one, from per-class log-probabilities.
+
+    Shifting each row by its maximum first keeps the largest entry at
+    ``exp(0) = 1``, so no row underflows to all zeros.
+    """
+    log_proba = log_proba - log_proba.max(axis=1, keepdims=True)
+    proba = np.exp(log_proba)
+    proba /= proba.sum(axis=1, keepdims=True)
+    return proba
 
 
 def _check_can_predict(estimator):

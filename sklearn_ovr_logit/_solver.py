@@ -248,8 +248,14 @@ def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=
     return results
 
 
-def check_convergence(result, *, max_iter, problem_name=None):
+def check_convergence(result, *, max_iter, tol, problem_name=None):
     """Return the number of iterations and warn when L-BFGS-B did not converge.
+
+    L-BFGS-B also stops, reporting success, when an iteration lowers the
+    objective by less than ``64`` machine epsilons relative (``ftol``). With
+    the gradient still above ``tol`` that is not convergence in the sense of
+    ``tol`` either (it happens with float32 data or very badly scaled
+    features), so it warns too.
 
     Parameters
     ----------
@@ -257,6 +263,8 @@ def check_convergence(result, *, max_iter, problem_name=None):
         What :func:`minimize_lbfgs` returned.
     max_iter : int
         The iteration budget, used in the advice.
+    tol : float
+        The gradient tolerance the fit asked for.
     problem_name : str, default=None
         Which problem the result belongs to (for example a class), named in
         the warning.
@@ -267,8 +275,8 @@ def check_convergence(result, *, max_iter, problem_name=None):
         Iterations run, at most ``max_iter``.
     """
     n_iter = min(int(result.nit), max_iter)
+    where = f" for {problem_name}" if problem_name else ""
     if result.status != 0:
-        where = f" for {problem_name}" if problem_name else ""
         message = result.message
         if isinstance(message, bytes):
             message = message.decode()
@@ -278,6 +286,20 @@ def check_convergence(result, *, max_iter, problem_name=None):
             "example with sklearn.preprocessing.StandardScaler or by dividing "
             f"pixels by 255, or increase max_iter (now {max_iter}). Strong "
             "regularisation (a smaller C) also speeds up convergence.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+        return n_iter
+    gradient = np.max(np.abs(result.jac), initial=0.0)
+    if gradient > tol:
+        warnings.warn(
+            f"L-BFGS-B stopped{where} after {n_iter} iteration(s) because the "
+            "objective no longer decreased (relative change below 64 machine "
+            f"epsilons), with the largest gradient entry at {gradient:.3g}, "
+            f"above tol={tol:g}. The objective cannot be computed precisely "
+            "enough to go further: scale the features (StandardScaler, or pixels "
+            "/ 255), use float64 rather than float32 data, or ask for a larger "
+            "tol.",
             ConvergenceWarning,
             stacklevel=3,
         )
