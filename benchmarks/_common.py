@@ -40,6 +40,22 @@ def binary_objective(coef, intercept, X, y, C):
     return float(np.mean(np.logaddexp(0, z) - y * z) + penalty)
 
 
+def class_objectives(model, X, y, C):
+    """Each class's binary objective at a one-vs-rest model's coefficients."""
+    return np.array(
+        [
+            binary_objective(
+                estimator.coef_.ravel(),
+                estimator.intercept_[0],
+                X,
+                (y == k).astype(np.float64),
+                C,
+            )
+            for k, estimator in zip(model.classes_, model.estimators_, strict=True)
+        ]
+    )
+
+
 def time_call(function):
     start = time.perf_counter()
     result = function()

@@ -24,7 +24,7 @@ import argparse
 import warnings
 
 import numpy as np
-from _common import alternate, binary_objective, print_environment
+from _common import alternate, class_objectives, print_environment
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -54,22 +54,6 @@ def make_problem(n_samples, n_test, n_features, n_classes):
     )
     scaler = StandardScaler().fit(X_train)
     return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
-
-
-def class_objectives(model, X, y, C):
-    """Each class's binary objective at the fitted coefficients."""
-    return np.array(
-        [
-            binary_objective(
-                estimator.coef_.ravel(),
-                estimator.intercept_[0],
-                X,
-                (y == k).astype(np.float64),
-                C,
-            )
-            for k, estimator in zip(model.classes_, model.estimators_, strict=True)
-        ]
-    )
 
 
 def main():

@@ -16,29 +16,13 @@ import gc
 import warnings
 
 import numpy as np
-from _common import PeakMemory, alternate, binary_objective, print_environment
+from _common import PeakMemory, alternate, class_objectives, print_environment
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier as SklearnOneVsRest
 
 from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
 from sklearn_ovr_logit.datasets import fetch_mnist
-
-
-def class_objectives(model, X, y, C):
-    """Each class's binary objective at the fitted coefficients."""
-    return np.array(
-        [
-            binary_objective(
-                estimator.coef_.ravel(),
-                estimator.intercept_[0],
-                X,
-                (y == k).astype(np.float64),
-                C,
-            )
-            for k, estimator in zip(model.classes_, model.estimators_, strict=True)
-        ]
-    )
 
 
 def main():

@@ -3,6 +3,8 @@
 # Authors: The sklearn_ovr_logit developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import sys
+
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -151,3 +153,30 @@ def _why_not(exc):
     if isinstance(exc, ValueError):
         return f"damaged file: {first_line}"
     return f"not found on disk, and the download failed: {first_line}"
+
+
+# With "auto", a fallback to the digits is announced by a notice right after.
+_DATASET_LABELS = {
+    "auto": "MNIST",
+    "mnist": "MNIST",
+    "digits": "the 8x8 digits",
+}
+
+
+def load_for_command(args, steps):
+    """Load the data a ``train`` or ``search`` command asks for, as a timed step.
+
+    Prints the fallback notice, if any, to standard error.
+    """
+    dtype = np.float32 if args.float32 else np.float64
+    with steps.step(f"Loading {_DATASET_LABELS[args.dataset]}"):
+        data = load_dataset(
+            args.dataset,
+            train_size=args.train_size,
+            dtype=dtype,
+            download=args.download,
+            seed=args.random_state,
+        )
+    if data.notice:
+        print(data.notice, file=sys.stderr)
+    return data

@@ -4,13 +4,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import os
-import sys
 
 import numpy as np
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from .._persistence import save_model
-from ._data import load_dataset
+from ._data import load_for_command
 from ._errors import UsageError
 from ._pipeline import (
     C_PARAM,
@@ -23,7 +22,6 @@ from ._pipeline import (
 from ._progress import Steps
 from ._report import format_cv_results
 from ._train import (
-    _DATASET_LABELS,
     MODEL_FILE,
     fit_catching_warnings,
     prepare_output,
@@ -35,17 +33,7 @@ def run(args):
     """Run ``search`` with the parsed options; return the exit code."""
     steps = Steps(enabled=args.progress)
     output = None if args.output is None else prepare_output(args.output)
-    dtype = np.float32 if args.float32 else np.float64
-    with steps.step(f"Loading {_DATASET_LABELS[args.dataset]}"):
-        data = load_dataset(
-            args.dataset,
-            train_size=args.train_size,
-            dtype=dtype,
-            download=args.download,
-            seed=args.random_state,
-        )
-    if data.notice:
-        print(data.notice, file=sys.stderr)
+    data = load_for_command(args, steps)
     n_train = len(data.y_train)
     min_class = np.bincount(np.unique(data.y_train, return_inverse=True)[1]).min()
     if args.cv > min_class:

@@ -4,14 +4,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import os
-import sys
 import warnings
 
 import numpy as np
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix
 
 from .._persistence import save_model
-from ._data import load_dataset
+from ._data import load_for_command
 from ._figures import plot_coefficients, plot_confusion_matrix, plot_misclassified
 from ._pipeline import describe, make_pipeline, scaler_label
 from ._progress import Steps, fit_progress_bar
@@ -22,12 +21,6 @@ MODEL_FILE = "model.json"
 CONFUSION_FILE = "confusion_matrix.png"
 COEFFICIENTS_FILE = "coefficients.png"
 MISCLASSIFIED_FILE = "misclassified.png"
-# With "auto", a fallback to the digits is announced by a notice right after.
-_DATASET_LABELS = {
-    "auto": "MNIST",
-    "mnist": "MNIST",
-    "digits": "the 8x8 digits",
-}
 # The gallery shows the most confident mistakes, at most this many.
 _GALLERY_SIZE = 40
 
@@ -36,17 +29,7 @@ def run(args):
     """Run ``train`` with the parsed options; return the exit code."""
     steps = Steps(enabled=args.progress)
     output = prepare_output(args.output)
-    dtype = np.float32 if args.float32 else np.float64
-    with steps.step(f"Loading {_DATASET_LABELS[args.dataset]}"):
-        data = load_dataset(
-            args.dataset,
-            train_size=args.train_size,
-            dtype=dtype,
-            download=args.download,
-            seed=args.random_state,
-        )
-    if data.notice:
-        print(data.notice, file=sys.stderr)
+    data = load_for_command(args, steps)
     y_train, y_test, class_names = _targets(data, args.positive_class)
     pipeline = make_pipeline(
         scaler=args.scaler,
@@ -60,7 +43,7 @@ def run(args):
     height, width = data.image_shape
     print(
         f"Data: {data.name}, {len(y_train)} training and {len(y_test)} test "
-        f"images of {height}x{width} pixels ({np.dtype(dtype).name})"
+        f"images of {height}x{width} pixels ({data.X_train.dtype.name})"
     )
     print(f"Model: {describe(pipeline)}")
 
