@@ -49,15 +49,11 @@ def _scipy_only_blas():
         filepath = Path(library.filepath).resolve()
         return any(root in filepath.parents for root in roots)
 
-    scipy_libraries = [lib for lib in controller.lib_controllers if from_scipy(lib)]
-    scipy_paths = {lib.filepath for lib in scipy_libraries}
-    shared = any(
-        lib.filepath in scipy_paths and not from_scipy(lib)
-        for lib in controller.lib_controllers
+    # A shared BLAS lives outside scipy's folders, so it is never selected.
+    scipy_paths = sorted(
+        {lib.filepath for lib in controller.lib_controllers if from_scipy(lib)}
     )
-    if shared:
-        return None
-    return controller.select(filepath=sorted(scipy_paths)) if scipy_paths else None
+    return controller.select(filepath=scipy_paths) if scipy_paths else None
 
 
 @contextmanager
