@@ -56,6 +56,31 @@ def binary_problem_weights(y, classes, sample_weight, class_weight):
     return sample_weight, weight_sum
 
 
+def initial_coef(n_features, fit_intercept, previous=None):
+    """The optimiser's starting point: zeros, or a previous fit's solution.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of features of the data about to be fitted.
+    fit_intercept : bool
+        Whether the last entry is an intercept.
+    previous : BinaryLogisticRegression or None
+        A fitted estimator to start from (warm start); ignored when its
+        number of features differs.
+
+    Returns
+    -------
+    coef0 : ndarray of shape (n_features + fit_intercept,)
+    """
+    coef0 = np.zeros(n_features + int(fit_intercept))
+    if previous is not None and previous.coef_.shape == (1, n_features):
+        coef0[:n_features] = previous.coef_[0]
+        if fit_intercept:
+            coef0[-1] = previous.intercept_[0]
+    return coef0
+
+
 def _per_class_weights(class_weight, classes, y, sample_weight):
     """The weight of each class, as scikit-learn's LogisticRegression computes it."""
     if isinstance(class_weight, str):
@@ -270,7 +295,8 @@ class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstima
             max_subtasks=iteration_subtasks(self.max_iter)
         )
         context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
-        coef0 = self._initial_coef(X.shape[1])
+        previous = self if self.warm_start and hasattr(self, "coef_") else None
+        coef0 = initial_coef(X.shape[1], self.fit_intercept, previous)
         reporter = LbfgsIterationReporter(
             context,
             self,
@@ -299,16 +325,6 @@ class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstima
             estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
         )
         return self
-
-    def _initial_coef(self, n_features):
-        """The starting point: zeros, or the previous solution with warm_start."""
-        coef0 = np.zeros(n_features + int(self.fit_intercept))
-        previous = getattr(self, "coef_", None) if self.warm_start else None
-        if previous is not None and previous.shape == (1, n_features):
-            coef0[:n_features] = previous[0]
-            if self.fit_intercept:
-                coef0[-1] = self.intercept_[0]
-        return coef0
 
     def _solution_attributes(self, classes, x):
         """Fitted attributes at the parameters ``x`` (coefficients, intercept)."""

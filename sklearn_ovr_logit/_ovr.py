@@ -40,6 +40,7 @@ from sklearn.utils.validation import (
 from ._binary import (
     BinaryLogisticRegression,
     binary_problem_weights,
+    initial_coef,
     iteration_printer,
 )
 from ._callbacks import (
@@ -317,11 +318,18 @@ class OneVsRestClassifier(
         routed_params = process_routing(self, "fit", **fit_params)
         estimator = self._base_estimator()
         _check_can_predict(estimator)
+        previous_classes = getattr(self, "classes_", None)
         previous = self._previous_estimators(estimator)
 
         self.label_binarizer_ = LabelBinarizer(sparse_output=True)
         Y = self.label_binarizer_.fit_transform(y).tocsc()
         self.classes_ = self.label_binarizer_.classes_
+        if previous is not None and not (
+            len(previous) == Y.shape[1]
+            and np.array_equal(previous_classes, self.classes_)
+        ):
+            # Other classes than last time: nothing to warm-start from.
+            previous = None
         fast = _uses_fast_path(estimator)
 
         # One callback task per class; in the fast path each has one sub-task
@@ -402,8 +410,6 @@ class OneVsRestClassifier(
         params = estimator.get_params(deep=False)
         n_samples, n_features = X.shape
         n_columns = Y.shape[1]
-        if previous is not None and len(previous) != n_columns:
-            previous = None
 
         estimators = [None] * n_columns
         problems, targets, weights, weight_sums, coef0 = [], [], [], [], []
@@ -423,12 +429,8 @@ class OneVsRestClassifier(
             targets.append(column)
             weights.append(column_weights)
             weight_sums.append(weight_sum)
-            start = clone(estimator)
-            start.n_features_in_ = n_features
-            if previous is not None and previous[index] is not None:
-                start.coef_ = previous[index].coef_
-                start.intercept_ = previous[index].intercept_
-            coef0.append(start._initial_coef(n_features))
+            start = None if previous is None else previous[index]
+            coef0.append(initial_coef(n_features, params["fit_intercept"], start))
 
         if problems:
             metadata = (
@@ -453,7 +455,7 @@ class OneVsRestClassifier(
                 n_jobs=self.n_jobs,
             )
             kind = "label" if self.multilabel_ else "class"
-            for index, result in zip(problems, results, strict=False):
+            for index, result in zip(problems, results, strict=True):
                 binary = clone(estimator)
                 binary.n_features_in_ = n_features
                 if hasattr(self, "feature_names_in_"):

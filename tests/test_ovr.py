@@ -436,3 +436,17 @@ def test_probabilities_sum_to_one_far_from_the_data():
         proba = model.predict_proba(far)
     assert_allclose(proba.sum(axis=1), 1.0)
     assert np.isfinite(proba).all()
+
+
+@pytest.mark.parametrize("generic", [False, True])
+def test_warm_start_with_other_classes_starts_cold(multiclass_data, generic):
+    """A refit on more (or other) classes has nothing to start from."""
+    X, y = multiclass_data
+    base = BinaryLogisticRegression(warm_start=True, tol=1e-8)
+    model = OneVsRestClassifier(make_pipeline(base) if generic else base)
+    model.fit(X[y < 2], y[y < 2])
+    assert len(model.estimators_) == 1
+    model.fit(X, y)
+    cold = OneVsRestClassifier(BinaryLogisticRegression(tol=1e-8)).fit(X, y)
+    assert len(model.estimators_) == 4
+    assert_allclose(model.predict_proba(X), cold.predict_proba(X), atol=1e-6)
