@@ -24,6 +24,9 @@ from scipy import optimize
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import ThreadpoolController
 
+# Names of the threads that run one L-BFGS-B each in the lockstep driver.
+THREAD_PREFIX = "sklearn_ovr_logit-lbfgs-"
+
 _LBFGS_OPTIONS = {
     # The same options scikit-learn passes for solver="lbfgs".
     "maxls": 50,
@@ -224,7 +227,9 @@ def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=
             evaluator.finish(problem)
 
     threads = [
-        threading.Thread(target=run, args=(problem,), daemon=True)
+        threading.Thread(
+            target=run, args=(problem,), name=f"{THREAD_PREFIX}{problem}", daemon=True
+        )
         for problem in range(n_problems)
     ]
     try:
