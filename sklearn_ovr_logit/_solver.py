@@ -110,6 +110,14 @@ def minimize_lbfgs(fun_and_grad, x0, *, tol, max_iter, callback=None):
     )
 
 
+class _Aborted(Exception):
+    """Stops a run's thread after another run, or the evaluation, failed.
+
+    The threads must not re-raise the original exception themselves: every
+    raise would add that thread's frames to its one shared traceback.
+    """
+
+
 class _LockstepEvaluator:
     """Rendezvous that batches the evaluations requested by concurrent runs.
 
@@ -154,9 +162,14 @@ class _LockstepEvaluator:
                 self._error = error
             self._condition.notify_all()
 
+    @property
+    def error(self):
+        """The first exception that stopped the runs, or None."""
+        return self._error
+
     def _raise_if_failed(self):
         if self._error is not None:
-            raise self._error
+            raise _Aborted
 
     def _evaluate_round(self):
         runs = sorted(self._pending)
@@ -209,7 +222,6 @@ def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=
         callbacks = [None] * n_problems
     evaluator = _LockstepEvaluator(batch_fun_and_grad, n_problems)
     results = [None] * n_problems
-    errors = [None] * n_problems
 
     def run(problem):
         try:
@@ -220,8 +232,9 @@ def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=
                 max_iter=max_iter,
                 callback=callbacks[problem],
             )
+        except _Aborted:
+            pass
         except BaseException as error:
-            errors[problem] = error
             evaluator.abort(error)
         finally:
             evaluator.finish(problem)
@@ -243,9 +256,8 @@ def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=
         for thread in threads:
             thread.join()
         raise
-    for error in errors:
-        if error is not None:
-            raise error
+    if evaluator.error is not None:
+        raise evaluator.error
     return results
 
 

@@ -2,6 +2,7 @@
 
 import pickle
 import threading
+import traceback
 import warnings
 
 import numpy as np
@@ -282,18 +283,21 @@ def test_exception_in_evaluation_does_not_hang(multiclass_data, monkeypatch):
     X, y = multiclass_data
     calls = []
 
-    def failing_loss(coef, *args):
+    def failing_loss(coef, *args, **kwargs):
         calls.append(coef.shape[0])
         if len(calls) == 5:
             raise MemoryError("simulated failure in round 5")
-        return loss_and_gradient(coef, *args)
+        return loss_and_gradient(coef, *args, **kwargs)
 
     loss_and_gradient = ovr_module.loss_and_gradient
     model = our_ovr().fit(X, y)
     monkeypatch.setattr(ovr_module, "loss_and_gradient", failing_loss)
-    with pytest.raises(MemoryError, match="round 5"):
+    with pytest.raises(MemoryError, match="round 5") as excinfo:
         model.fit(X, y)
     assert len(calls) == 5
+    # The traceback shows the one run that failed, not every stopped thread.
+    frames = [frame.name for frame in traceback.extract_tb(excinfo.tb)]
+    assert frames.count("minimize_lbfgs") == 1
     # No L-BFGS-B run thread is left waiting. (Other tests in this process
     # may leave threads of their own, so count ours by name.)
     assert not [
