@@ -15,7 +15,7 @@ from sklearn.utils.validation import (
 )
 
 from ._callbacks import CallbackSupportMixin, LbfgsIterationReporter, iteration_subtasks
-from ._loss import loss_and_gradient
+from ._loss import LossWorkspace, loss_and_gradient
 from ._solver import check_convergence, minimize_lbfgs, single_threaded_optimizer_blas
 
 
@@ -462,10 +462,11 @@ def fit_binary_lbfgs(
 
     Returns the ``scipy.optimize.OptimizeResult``.
     """
-    sample_weight = None if weights is None else weights[:, np.newaxis]
-    Y = targets[:, np.newaxis]
+    sample_weight = None if weights is None else weights[np.newaxis, :]
+    Y = targets[np.newaxis, :]
     weight_sums = np.array([weight_sum])
     l2_reg_strength = np.array([1.0 / (C * weight_sum)])
+    workspace = LossWorkspace(1, X.shape[0])
 
     def fun_and_grad(coef):
         loss, gradient = loss_and_gradient(
@@ -476,6 +477,7 @@ def fit_binary_lbfgs(
             weight_sums,
             l2_reg_strength,
             fit_intercept,
+            workspace=workspace,
         )
         return loss[0], gradient[0]
 

@@ -1,8 +1,8 @@
 """The binary logistic loss and its gradient, for one or several problems at once.
 
 Every problem shares the design matrix ``X`` and has its own coefficients, 0/1
-targets, sample weights and L2 strength. Stacking the problems as columns turns
-the two passes over ``X`` of a gradient evaluation into matrix-matrix products,
+targets, sample weights and L2 strength. Stacking the problems as rows turns the
+two passes over ``X`` of a gradient evaluation into matrix-matrix products,
 which is what lets the one-vs-rest fast path read ``X`` once per round for all
 classes instead of once per class.
 
@@ -14,50 +14,61 @@ targets ``y`` in {0, 1}, sample weights ``s`` summing to ``S`` and
               + l2_reg_strength / 2 * ||w||^2,
 
 the same as scikit-learn's ``LogisticRegression(solver="lbfgs")``.
+
+Everything per sample is laid out with one row per problem, shape
+(n_problems, n_samples): the products ``W @ X.T`` and ``R @ X`` then keep the
+few problems as the short side of OpenBLAS's kernels, which measured 1.4 to 1.6
+times faster on MNIST than ``X @ W.T`` and ``X.T @ R`` for 2 to 10 problems.
+The pointwise work runs in place in a :class:`LossWorkspace` reused across
+evaluations: fresh arrays of that size cost a page fault per 4 KiB on first
+touch, which took longer than the arithmetic itself (11.6 ms against 4.3 ms
+for 10 problems of 60,000 samples).
 """
 
 import numpy as np
+from scipy import sparse
 
 
-def log1pexp_and_sigmoid(z):
-    """Return ``log(1 + exp(z))`` and ``expit(z)`` without overflow.
-
-    Both are written in terms of ``exp(-|z|)``, which lies in (0, 1], so no
-    margin, however large, overflows, underflows with a warning or loses the
-    small tail probabilities.
+class LossWorkspace:
+    """Scratch arrays that :func:`loss_and_gradient` reuses across evaluations.
 
     Parameters
     ----------
-    z : ndarray of float64
-        Margins.
-
-    Returns
-    -------
-    log1pexp : ndarray of float64
-        ``log(1 + exp(z))``, same shape as ``z``.
-    sigmoid : ndarray of float64
-        ``1 / (1 + exp(-z))``, same shape as ``z``.
+    n_problems : int
+        The largest number of problems evaluated together.
+    n_samples : int
+        Number of samples (rows of ``X``).
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn_ovr_logit._loss import log1pexp_and_sigmoid
-    >>> log1pexp, sigmoid = log1pexp_and_sigmoid(np.array([-1e4, 0.0, 1e4]))
-    >>> log1pexp
-    array([0.00000000e+00, 6.93147181e-01, 1.00000000e+04])
-    >>> sigmoid
-    array([0. , 0.5, 1. ])
+    >>> from sklearn_ovr_logit._loss import LossWorkspace
+    >>> margins, pointwise_loss, residual, scratch = LossWorkspace(10, 5).arrays(3)
+    >>> margins.shape
+    (3, 5)
     """
-    exp_minus_abs = np.exp(-np.abs(z))
-    log1pexp = np.log1p(exp_minus_abs)
-    log1pexp += np.maximum(z, 0.0)
-    sigmoid = np.where(z >= 0.0, 1.0, exp_minus_abs)
-    sigmoid /= 1.0 + exp_minus_abs
-    return log1pexp, sigmoid
+
+    def __init__(self, n_problems, n_samples):
+        self._arrays = np.empty((4, n_problems, n_samples))
+
+    def arrays(self, n_problems):
+        """Four C-contiguous float64 arrays of shape (n_problems, n_samples)."""
+        if n_problems > self._arrays.shape[1]:
+            raise ValueError(
+                f"This workspace holds {self._arrays.shape[1]} problems, "
+                f"not {n_problems}."
+            )
+        return tuple(self._arrays[:, :n_problems])
 
 
 def loss_and_gradient(
-    coef, X, Y, sample_weight, sample_weight_sum, l2_reg_strength, fit_intercept
+    coef,
+    X,
+    Y,
+    sample_weight,
+    sample_weight_sum,
+    l2_reg_strength,
+    fit_intercept,
+    workspace=None,
 ):
     """Objective values and gradients of ``m`` binary logistic problems.
 
@@ -68,9 +79,9 @@ def loss_and_gradient(
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         Design matrix, float32 or float64. It is only read; its matrix products
         run in its own dtype.
-    Y : ndarray of shape (n_samples, m), float64
-        Targets in {0, 1}, one column per problem.
-    sample_weight : ndarray of shape (n_samples, m) or (n_samples, 1), or None
+    Y : ndarray of shape (m, n_samples), float64
+        Targets in {0, 1}, one row per problem.
+    sample_weight : ndarray of shape (m, n_samples) or (1, n_samples), or None
         Sample weights (already multiplied by class weights), per problem or
         shared by all. ``None`` means all ones.
     sample_weight_sum : ndarray of shape (m,)
@@ -79,6 +90,9 @@ def loss_and_gradient(
         ``1 / (C * S)`` per problem; zero for no penalty.
     fit_intercept : bool
         Whether the last entry of each row of ``coef`` is an intercept.
+    workspace : LossWorkspace or None, default=None
+        Scratch arrays for at least ``m`` problems, reused by repeated calls;
+        ``None`` allocates them for this call.
 
     Returns
     -------
@@ -92,37 +106,80 @@ def loss_and_gradient(
     >>> import numpy as np
     >>> from sklearn_ovr_logit._loss import loss_and_gradient
     >>> X = np.array([[0.0], [1.0], [2.0]])
-    >>> Y = np.array([[0.0], [0.0], [1.0]])
+    >>> Y = np.array([[0.0, 0.0, 1.0]])
     >>> loss, grad = loss_and_gradient(
     ...     np.zeros((1, 2)), X, Y, None, np.array([3.0]), np.array([0.0]), True
     ... )
     >>> loss  # log(2) at w = 0
     array([0.69314718])
     """
+    n_problems = coef.shape[0]
     n_features = X.shape[1]
+    if workspace is None:
+        workspace = LossWorkspace(n_problems, X.shape[0])
+    margins, pointwise_loss, residual, scratch = workspace.arrays(n_problems)
+
     weights = coef[:, :n_features]
     # Products run in X's dtype so that float32 X is never up-cast (copied).
-    margins = X @ weights.T.astype(X.dtype, copy=False)
-    margins = np.asarray(margins, dtype=np.float64)
+    _margins(X, weights.astype(X.dtype, copy=False), out=margins)
     if fit_intercept:
-        margins += coef[:, -1]
-
-    pointwise_loss, residual = log1pexp_and_sigmoid(margins)
-    pointwise_loss -= Y * margins
-    residual -= Y
+        margins += coef[:, -1:]
+    _pointwise_loss_and_residual(margins, Y, pointwise_loss, residual, scratch)
     if sample_weight is not None:
         pointwise_loss *= sample_weight
         residual *= sample_weight
-    residual /= sample_weight_sum
+    residual /= sample_weight_sum[:, np.newaxis]
 
     squared_norms = np.einsum("ij,ij->i", weights, weights)
-    loss = pointwise_loss.sum(axis=0) / sample_weight_sum
+    loss = pointwise_loss.sum(axis=1) / sample_weight_sum
     loss += 0.5 * l2_reg_strength * squared_norms
 
     gradient = np.empty_like(coef)
-    x_gradient = X.T @ residual.astype(X.dtype, copy=False)
-    gradient[:, :n_features] = np.asarray(x_gradient).T
+    gradient[:, :n_features] = _x_gradient(X, residual.astype(X.dtype, copy=False))
     gradient[:, :n_features] += l2_reg_strength[:, np.newaxis] * weights
     if fit_intercept:
-        gradient[:, -1] = residual.sum(axis=0)
+        gradient[:, -1] = residual.sum(axis=1)
     return loss, gradient
+
+
+def _pointwise_loss_and_residual(margins, Y, pointwise_loss, residual, scratch):
+    """Write ``log(1 + exp(z)) - y z`` and ``expit(z) - y`` without overflow.
+
+    Both are written in terms of ``exp(-|z|)``, which lies in (0, 1], so no
+    margin, however large, overflows, underflows with a warning or loses the
+    small tail probabilities. ``scratch`` is overwritten.
+    """
+    exp_minus_abs = scratch
+    np.abs(margins, out=exp_minus_abs)
+    np.negative(exp_minus_abs, out=exp_minus_abs)
+    np.exp(exp_minus_abs, out=exp_minus_abs)
+    # log(1 + exp(z)) = log1p(exp(-|z|)) + max(z, 0)
+    np.log1p(exp_minus_abs, out=pointwise_loss)
+    np.maximum(margins, 0.0, out=residual)
+    pointwise_loss += residual
+    np.multiply(Y, margins, out=residual)
+    pointwise_loss -= residual
+    # expit(z) = exp(min(z, 0)) / (1 + exp(-|z|)); exp(min(z, 0)) is exp(-|z|)
+    # for negative margins and 1 otherwise, several times faster than np.where.
+    np.minimum(margins, 0.0, out=residual)
+    np.exp(residual, out=residual)
+    exp_minus_abs += 1.0
+    residual /= exp_minus_abs
+    residual -= Y
+
+
+def _margins(X, weights, out):
+    """Write ``X @ weights.T``, laid out as (m, n_samples), into ``out``."""
+    if sparse.issparse(X):
+        out[...] = (X @ weights.T).T
+    elif X.dtype == out.dtype:
+        np.matmul(weights, X.T, out=out)
+    else:
+        out[...] = weights @ X.T
+
+
+def _x_gradient(X, residual):
+    """``X.T @ residual.T`` laid out as (m, n_features)."""
+    if sparse.issparse(X):
+        return (X.T @ residual.T).T
+    return residual @ X

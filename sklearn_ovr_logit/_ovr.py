@@ -49,7 +49,7 @@ from ._callbacks import (
     _NullCallbackContext,
     iteration_subtasks,
 )
-from ._loss import loss_and_gradient
+from ._loss import LossWorkspace, loss_and_gradient
 from ._solver import minimize_lbfgs_lockstep, single_threaded_optimizer_blas
 
 _BINARY_CLASSES = np.array([0, 1])
@@ -446,7 +446,7 @@ class OneVsRestClassifier(
             )
             results = _fit_problems_lockstep(
                 X,
-                np.column_stack(targets).astype(np.float64),
+                np.array(targets, dtype=np.float64),
                 _stack_weights(weights, sample_weight),
                 np.array(weight_sums),
                 np.array(coef0),
@@ -780,21 +780,21 @@ def _check_can_predict(estimator):
 
 
 def _stack_weights(weights, sample_weight):
-    """Weights as one (n_samples, n_problems) array, or a shared column, or None."""
+    """Weights as one (n_problems, n_samples) array, or a shared row, or None."""
     if all(w is None for w in weights):
         return None
     if all(w is sample_weight for w in weights):
-        return sample_weight[:, np.newaxis]
+        return sample_weight[np.newaxis, :]
     n_samples = next(w for w in weights if w is not None).shape[0]
     ones = np.ones(n_samples)
-    return np.column_stack([ones if w is None else w for w in weights])
+    return np.array([ones if w is None else w for w in weights])
 
 
 def _fit_problems_lockstep(
     X, targets, weights, weight_sums, coef0, params, progress, n_jobs
 ):
-    """Solve the binary problems (columns of ``targets``), sharded over jobs."""
-    n_problems = targets.shape[1]
+    """Solve the binary problems (rows of ``targets``), sharded over jobs."""
+    n_problems = targets.shape[0]
     n_shards = min(effective_n_jobs(n_jobs), n_problems)
     if n_shards <= 1:
         return _solve_shard(X, targets, weights, weight_sums, coef0, params, progress)
@@ -802,8 +802,8 @@ def _fit_problems_lockstep(
     shard_results = Parallel(n_jobs=n_jobs)(
         delayed(_solve_shard)(
             X,
-            targets[:, shard],
-            _weight_columns(weights, shard),
+            targets[shard],
+            _weight_rows(weights, shard),
             weight_sums[shard],
             coef0[shard],
             params,
@@ -814,27 +814,30 @@ def _fit_problems_lockstep(
     return [result for results in shard_results for result in results]
 
 
-def _weight_columns(weights, columns):
-    """The weights of some problems; a shared column (or None) serves them all."""
-    if weights is None or weights.shape[1] == 1:
+def _weight_rows(weights, rows):
+    """The weights of some problems; a shared row (or None) serves them all."""
+    if weights is None or weights.shape[0] == 1:
         return weights
-    return weights[:, columns]
+    return weights[rows]
 
 
 def _solve_shard(X, targets, weights, weight_sums, coef0, params, progress):
-    """Run one L-BFGS-B per column of ``targets``, evaluations batched."""
+    """Run one L-BFGS-B per row of ``targets``, evaluations batched."""
     fit_intercept = params["fit_intercept"]
     l2_reg_strength = 1.0 / (params["C"] * weight_sums)
-    n_problems = targets.shape[1]
+    n_problems = targets.shape[0]
+    workspace = LossWorkspace(n_problems, X.shape[0])
 
     def batch_fun_and_grad(runs, coef):
         if len(runs) == n_problems:
             Y, W, sums, l2 = targets, weights, weight_sums, l2_reg_strength
         else:
-            Y = targets[:, runs]
-            W = _weight_columns(weights, runs)
+            Y = targets[runs]
+            W = _weight_rows(weights, runs)
             sums, l2 = weight_sums[runs], l2_reg_strength[runs]
-        return loss_and_gradient(coef, X, Y, W, sums, l2, fit_intercept)
+        return loss_and_gradient(
+            coef, X, Y, W, sums, l2, fit_intercept, workspace=workspace
+        )
 
     reporters = progress.reporters(X, coef0)
     with single_threaded_optimizer_blas():

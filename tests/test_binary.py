@@ -200,7 +200,7 @@ def test_huge_margins_are_stable():
 def test_loss_at_extreme_margins():
     margins = np.array([[-1e6], [-1e4], [-30.0], [0.0], [30.0], [1e4], [1e6]])
     X = margins  # one feature, coefficient 1: z equals X
-    Y = np.array([[0.0], [1.0], [0.0], [1.0], [1.0], [0.0], [1.0]])
+    Y = np.array([[0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]])
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         loss, gradient = loss_and_gradient(

@@ -15,13 +15,13 @@ def direct(coef, X, Y, sample_weight, C):
     losses, gradients = [], []
     for k in range(coef.shape[0]):
         w, b = coef[k, :-1], coef[k, -1]
-        s = np.ones(X.shape[0]) if sample_weight is None else sample_weight[:, k]
+        s = np.ones(X.shape[0]) if sample_weight is None else sample_weight[k]
         z = X @ w + b
         total = s.sum()
         losses.append(
-            s @ (np.logaddexp(0, z) - Y[:, k] * z) / total + w @ w / (2 * C * total)
+            s @ (np.logaddexp(0, z) - Y[k] * z) / total + w @ w / (2 * C * total)
         )
-        r = s * (0.5 * (1 + np.tanh(z / 2)) - Y[:, k]) / total
+        r = s * (0.5 * (1 + np.tanh(z / 2)) - Y[k]) / total
         gradients.append(np.append(X.T @ r + w / (C * total), r.sum()))
     return np.array(losses), np.array(gradients)
 
@@ -30,8 +30,8 @@ def direct(coef, X, Y, sample_weight, C):
 def problem():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(3000, 400))
-    Y = (rng.random((3000, 3)) < 0.4).astype(np.float64)
-    sample_weight = rng.uniform(0, 2, size=(3000, 3))
+    Y = (rng.random((3, 3000)) < 0.4).astype(np.float64)
+    sample_weight = rng.uniform(0, 2, size=(3, 3000))
     coef = rng.normal(size=(3, 401)) * 0.05
     return X, Y, sample_weight, coef
 
@@ -42,7 +42,7 @@ def problem():
 def test_matches_direct_formula(problem, n_threads, weighted, container):
     X, Y, sample_weight, coef = problem
     weights = sample_weight if weighted else None
-    sums = weights.sum(axis=0) if weighted else np.full(3, float(X.shape[0]))
+    sums = weights.sum(axis=1) if weighted else np.full(3, float(X.shape[0]))
     C = 0.5
     with threadpool_limits(n_threads, user_api="blas"):
         loss, gradient = loss_and_gradient(
