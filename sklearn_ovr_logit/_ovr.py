@@ -412,7 +412,10 @@ class OneVsRestClassifier(
         n_columns = Y.shape[1]
 
         estimators = [None] * n_columns
-        problems, targets, weights, weight_sums, coef0 = [], [], [], [], []
+        problems, weights, weight_sums, coef0 = [], [], [], []
+        # One row per binary problem, filled in place: a list of columns
+        # stacked at the end would hold every target twice.
+        targets = np.empty((n_columns, n_samples))
         for index in range(n_columns):
             column = Y[:, [index]].toarray().ravel()
             unique = np.unique(column)
@@ -425,8 +428,8 @@ class OneVsRestClassifier(
             column_weights, weight_sum = binary_problem_weights(
                 column, _BINARY_CLASSES, sample_weight, params["class_weight"]
             )
+            targets[len(problems)] = column
             problems.append(index)
-            targets.append(column)
             weights.append(column_weights)
             weight_sums.append(weight_sum)
             start = None if previous is None else previous[index]
@@ -446,7 +449,7 @@ class OneVsRestClassifier(
             )
             results = _fit_problems_lockstep(
                 X,
-                np.array(targets, dtype=np.float64),
+                targets[: len(problems)],
                 _stack_weights(weights, sample_weight),
                 np.array(weight_sums),
                 np.array(coef0),
