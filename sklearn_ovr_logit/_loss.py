@@ -28,12 +28,16 @@ for 10 problems of 60,000 samples).
 import numpy as np
 from scipy import sparse
 
+# The pointwise work runs on blocks of problems of about this many entries: big
+# enough that numpy's overhead per call is small, small enough to stay in cache.
+_BLOCK_ENTRIES = 1 << 16
+
 
 class LossWorkspace:
     """Arrays that :func:`loss_and_gradient` reuses across evaluations.
 
-    It holds the margins and residuals of every problem, and two arrays of one
-    problem's size for the pointwise work, which runs one problem at a time.
+    It holds the margins and residuals of every problem, and two scratch
+    arrays for the pointwise work, which runs on a few problems at a time.
 
     Parameters
     ----------
@@ -47,17 +51,20 @@ class LossWorkspace:
     >>> from sklearn_ovr_logit._loss import LossWorkspace
     >>> margins, residuals, scratch = LossWorkspace(10, 5).arrays(3)
     >>> margins.shape, residuals.shape, scratch.shape
-    ((3, 5), (3, 5), (2, 5))
+    ((3, 5), (3, 5), (2, 10, 5))
     """
 
     def __init__(self, n_problems, n_samples):
         self._per_problem = np.empty((2, n_problems, n_samples))
-        self._scratch = np.empty((2, n_samples))
+        block = min(n_problems, max(1, _BLOCK_ENTRIES // max(n_samples, 1)))
+        self._scratch = np.empty((2, block, n_samples))
 
     def arrays(self, n_problems):
-        """Margins and residuals (n_problems, n_samples), and scratch (2, n_samples).
+        """Margins and residuals, and the scratch arrays, all C-contiguous.
 
-        All are C-contiguous float64 arrays.
+        Margins and residuals have shape (n_problems, n_samples); the scratch
+        arrays (2, block, n_samples), where block is how many problems the
+        pointwise work takes at a time.
         """
         if n_problems > self._per_problem.shape[1]:
             raise ValueError(
@@ -135,13 +142,17 @@ def loss_and_gradient(
     if sample_weight is not None:
         sample_weight = np.broadcast_to(sample_weight, margins.shape)
     loss = np.empty(n_problems)
-    for k in range(n_problems):
-        loss[k] = _pointwise_loss_and_residual(
-            margins[k],
-            Y[k],
-            None if sample_weight is None else sample_weight[k],
-            residual[k],
-            *scratch,
+    block = scratch.shape[1]
+    for start in range(0, n_problems, block):
+        rows = slice(start, min(start + block, n_problems))
+        size = rows.stop - rows.start
+        loss[rows] = _pointwise_loss_and_residual(
+            margins[rows],
+            Y[rows],
+            None if sample_weight is None else sample_weight[rows],
+            residual[rows],
+            scratch[0, :size],
+            scratch[1, :size],
         )
     residual /= sample_weight_sum[:, np.newaxis]
 
@@ -159,7 +170,7 @@ def loss_and_gradient(
 def _pointwise_loss_and_residual(
     margins, targets, sample_weight, residual, pointwise_loss, exp_minus_abs
 ):
-    """One problem's weighted loss sum; writes ``s * (expit(z) - y)`` to ``residual``.
+    """Weighted loss sum of each problem (row); ``s * (expit(z) - y)`` to ``residual``.
 
     Both the loss ``log(1 + exp(z)) - y z`` and ``expit(z)`` are written in
     terms of ``exp(-|z|)``, which lies in (0, 1], so no margin, however large,
@@ -183,9 +194,9 @@ def _pointwise_loss_and_residual(
     residual /= exp_minus_abs
     residual -= targets
     if sample_weight is None:
-        return pointwise_loss.sum()
+        return pointwise_loss.sum(axis=1)
     residual *= sample_weight
-    return pointwise_loss @ sample_weight
+    return np.einsum("ij,ij->i", pointwise_loss, sample_weight)
 
 
 def _margins(X, weights, out):

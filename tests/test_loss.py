@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from threadpoolctl import threadpool_limits
 
-from sklearn_ovr_logit._loss import loss_and_gradient
+from sklearn_ovr_logit._loss import LossWorkspace, loss_and_gradient
 
 
 def direct(coef, X, Y, sample_weight, C):
@@ -64,3 +64,43 @@ def test_float32_products_float64_sums(problem):
     # float32 products: relative errors of a few 1e-7.
     assert_allclose(loss32, loss64, rtol=1e-6)
     assert_allclose(gradient32, gradient64, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_problems_in_several_blocks(weighted):
+    # 1000 samples: the pointwise work takes 65 problems at a time, so 70
+    # problems run as a full block and a partial one.
+    rng = np.random.default_rng(1)
+    n_problems, n_samples = 70, 1000
+    X = rng.normal(size=(n_samples, 20))
+    Y = (rng.random((n_problems, n_samples)) < 0.3).astype(np.float64)
+    weights = rng.uniform(0, 2, size=(n_problems, n_samples)) if weighted else None
+    sums = weights.sum(axis=1) if weighted else np.full(n_problems, float(n_samples))
+    coef = rng.normal(size=(n_problems, 21))
+    workspace = LossWorkspace(n_problems, n_samples)
+    assert workspace.arrays(n_problems)[2].shape[1] == 65
+    expected_loss, expected_gradient = direct(coef, X, Y, weights, 2.0)
+    loss, gradient = loss_and_gradient(
+        coef, X, Y, weights, sums, 1 / (2.0 * sums), True, workspace=workspace
+    )
+    assert_allclose(loss, expected_loss, rtol=1e-12)
+    assert_allclose(gradient, expected_gradient, rtol=1e-9, atol=1e-13)
+    # The same workspace serves fewer problems, as the lockstep rounds shrink.
+    rows = [3, 40, 66]
+    loss, gradient = loss_and_gradient(
+        coef[rows],
+        X,
+        Y[rows],
+        None if weights is None else weights[rows],
+        sums[rows],
+        1 / (2.0 * sums[rows]),
+        True,
+        workspace=workspace,
+    )
+    assert_allclose(loss, expected_loss[rows], rtol=1e-12)
+    assert_allclose(gradient, expected_gradient[rows], rtol=1e-9, atol=1e-13)
+
+
+def test_workspace_too_small():
+    with pytest.raises(ValueError, match="holds 2 problems, not 3"):
+        LossWorkspace(2, 10).arrays(3)
