@@ -119,12 +119,16 @@ class _Aborted(Exception):
 
 
 class _LockstepEvaluator:
-    """Rendezvous that batches the evaluations requested by concurrent runs.
+    """Rendezvous between the runs' threads and the thread that evaluates.
 
-    Each run calls :meth:`evaluate` from its own thread and blocks. When every
-    run still going has asked (or finished), the thread that asked last
-    evaluates the whole batch and wakes the others. The set of problems in each
-    round therefore depends only on the runs themselves, never on thread timing.
+    Each run calls :meth:`evaluate` from its own thread and blocks. The thread
+    in :meth:`serve` waits until every run still going has asked (or
+    finished), evaluates the whole batch and wakes the runs. The set of
+    problems in each round therefore depends only on the runs themselves,
+    never on thread timing. All evaluations run in that one thread: when
+    whichever run asked last evaluated, the allocator gave each thread its own
+    arena for the round's arrays, and a fit on MNIST took 25 to 35 MB more
+    resident memory than its arrays needed.
     """
 
     def __init__(self, batch_fun_and_grad, n_runs):
@@ -135,55 +139,63 @@ class _LockstepEvaluator:
         self._results = {}
         self._error = None
 
-    def evaluate(self, run, x):
-        with self._condition:
-            self._raise_if_failed()
-            self._pending[run] = x
-            if len(self._pending) == len(self._running):
-                self._evaluate_round()
-            while run not in self._results:
-                self._raise_if_failed()
-                self._condition.wait()
-            return self._results.pop(run)
-
-    def finish(self, run):
-        with self._condition:
-            self._running.discard(run)
-            if (
-                self._error is None
-                and self._pending
-                and len(self._pending) == len(self._running)
-            ):
-                self._evaluate_round()
-
-    def abort(self, error):
-        with self._condition:
-            if self._error is None:
-                self._error = error
-            self._condition.notify_all()
-
     @property
     def error(self):
         """The first exception that stopped the runs, or None."""
         return self._error
 
+    def evaluate(self, run, x):
+        """Called by a run: hand ``x`` over and wait for its value and gradient."""
+        with self._condition:
+            self._raise_if_failed()
+            self._pending[run] = x
+            self._condition.notify_all()
+            while run not in self._results:
+                self._condition.wait()
+                self._raise_if_failed()
+            return self._results.pop(run)
+
+    def finish(self, run):
+        """Called by a run when it stops, whether it converged or failed."""
+        with self._condition:
+            self._running.discard(run)
+            self._condition.notify_all()
+
+    def abort(self, error):
+        """Stop every run; ``error`` is raised unless an earlier one was."""
+        with self._condition:
+            if self._error is None:
+                self._error = error
+            self._condition.notify_all()
+
+    def serve(self):
+        """Evaluate rounds until every run has finished or something failed."""
+        while True:
+            with self._condition:
+                while not self._round_ready():
+                    self._condition.wait()
+                if self._error is not None or not self._running:
+                    return
+                runs = sorted(self._pending)
+                params = np.stack([self._pending[run] for run in runs])
+                self._pending.clear()
+            try:
+                losses, gradients = self._batch_fun_and_grad(runs, params)
+            except BaseException as error:
+                self.abort(error)
+                return
+            with self._condition:
+                for row, run in enumerate(runs):
+                    self._results[run] = (float(losses[row]), gradients[row].copy())
+                self._condition.notify_all()
+
+    def _round_ready(self):
+        every_run_asked = self._pending and len(self._pending) == len(self._running)
+        return self._error is not None or not self._running or every_run_asked
+
     def _raise_if_failed(self):
         if self._error is not None:
             raise _Aborted
-
-    def _evaluate_round(self):
-        runs = sorted(self._pending)
-        params = np.stack([self._pending[run] for run in runs])
-        self._pending.clear()
-        try:
-            losses, gradients = self._batch_fun_and_grad(runs, params)
-        except BaseException as error:
-            self._error = error
-            self._condition.notify_all()
-            raise
-        for row, run in enumerate(runs):
-            self._results[run] = (float(losses[row]), gradients[row].copy())
-        self._condition.notify_all()
 
 
 def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=None):
@@ -214,8 +226,8 @@ def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=
     -----
     Each problem runs ``scipy.optimize.minimize`` in its own thread; the
     threads spend nearly all their time waiting for the batched evaluation,
-    whose matrix products release the GIL. An exception raised by any run or
-    by the batched evaluation stops every run and is raised here.
+    which runs in the calling thread. An exception raised by any run or by the
+    batched evaluation, or an interrupt, stops every run and is raised here.
     """
     n_problems = x0.shape[0]
     if callbacks is None:
@@ -248,14 +260,15 @@ def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=
     try:
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        evaluator.serve()
     except BaseException as error:
         # Typically KeyboardInterrupt: stop the runs rather than leave them waiting.
         evaluator.abort(error)
-        for thread in threads:
-            thread.join()
         raise
+    finally:
+        for thread in threads:
+            if thread.ident is not None:  # started
+                thread.join()
     if evaluator.error is not None:
         raise evaluator.error
     return results
