@@ -133,7 +133,12 @@ class _LockstepEvaluator:
 
     def __init__(self, batch_fun_and_grad, n_runs):
         self._batch_fun_and_grad = batch_fun_and_grad
-        self._condition = threading.Condition()
+        # Two conditions on one lock, so that each round wakes the serving
+        # thread once and each run once: with one condition, every request
+        # would wake every waiting run, n_runs squared wake-ups per round.
+        lock = threading.Lock()
+        self._round_ready_condition = threading.Condition(lock)
+        self._results_condition = threading.Condition(lock)
         self._running = set(range(n_runs))
         self._pending = {}
         self._results = {}
@@ -146,34 +151,37 @@ class _LockstepEvaluator:
 
     def evaluate(self, run, x):
         """Called by a run: hand ``x`` over and wait for its value and gradient."""
-        with self._condition:
+        with self._results_condition:
             self._raise_if_failed()
             self._pending[run] = x
-            self._condition.notify_all()
+            if self._round_ready():
+                self._round_ready_condition.notify()
             while run not in self._results:
-                self._condition.wait()
+                self._results_condition.wait()
                 self._raise_if_failed()
             return self._results.pop(run)
 
     def finish(self, run):
         """Called by a run when it stops, whether it converged or failed."""
-        with self._condition:
+        with self._round_ready_condition:
             self._running.discard(run)
-            self._condition.notify_all()
+            if self._round_ready():
+                self._round_ready_condition.notify()
 
     def abort(self, error):
         """Stop every run; ``error`` is raised unless an earlier one was."""
-        with self._condition:
+        with self._round_ready_condition:
             if self._error is None:
                 self._error = error
-            self._condition.notify_all()
+            self._round_ready_condition.notify()
+            self._results_condition.notify_all()
 
     def serve(self):
         """Evaluate rounds until every run has finished or something failed."""
         while True:
-            with self._condition:
+            with self._round_ready_condition:
                 while not self._round_ready():
-                    self._condition.wait()
+                    self._round_ready_condition.wait()
                 if self._error is not None or not self._running:
                     return
                 runs = sorted(self._pending)
@@ -184,10 +192,10 @@ class _LockstepEvaluator:
             except BaseException as error:
                 self.abort(error)
                 return
-            with self._condition:
+            with self._results_condition:
                 for row, run in enumerate(runs):
                     self._results[run] = (float(losses[row]), gradients[row].copy())
-                self._condition.notify_all()
+                self._results_condition.notify_all()
 
     def _round_ready(self):
         every_run_asked = self._pending and len(self._pending) == len(self._running)
