@@ -463,3 +463,16 @@ def test_warm_start_with_other_classes_starts_cold(multiclass_data, generic):
     cold = OneVsRestClassifier(BinaryLogisticRegression(tol=1e-8)).fit(X, y)
     assert len(model.estimators_) == 4
     assert_allclose(model.predict_proba(X), cold.predict_proba(X), atol=1e-6)
+
+
+def test_output_dtypes_for_float32_input(multiclass_data):
+    # As docs/user_guide/dtypes.rst says: margins follow X, probabilities
+    # are float64 so that small ones keep their precision.
+    X, y = multiclass_data
+    X = X.astype(np.float32)
+    binary = BinaryLogisticRegression().fit(X, y == y[0])
+    ovr = our_ovr().fit(X, y)
+    for model in (binary, ovr):
+        assert model.decision_function(X).dtype == np.float32
+        assert model.predict_proba(X).dtype == np.float64
+    assert binary.predict_log_proba(X).dtype == np.float64
