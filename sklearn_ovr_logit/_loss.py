@@ -3,8 +3,8 @@
 Every problem shares the design matrix ``X`` and has its own coefficients, 0/1
 targets, sample weights and L2 strength. Stacking the problems as rows turns the
 two passes over ``X`` of a gradient evaluation into matrix-matrix products,
-which is what lets the one-vs-rest fast path read ``X`` once per round for all
-classes instead of once per class.
+which is what lets the one-vs-rest fast path read ``X`` twice per round for all
+classes instead of twice per class.
 
 For one problem with coefficients ``w``, intercept ``b``, ``z = X @ w + b``,
 targets ``y`` in {0, 1}, sample weights ``s`` summing to ``S`` and
