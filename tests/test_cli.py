@@ -437,6 +437,88 @@ def _bad_model_files(folder, good_model):
     write("no-classifier", {**document, "steps": steps[:1]}, "is not a classifier")
     deep = '{"steps": ' + "[" * 100_000 + "]" * 100_000 + "}"
     write("deeply-nested", deep, "too deeply nested")
+
+    def with_step(index, **changes):
+        changed = list(steps)
+        changed[index] = {**steps[index], **changes}
+        return {**document, "steps": changed}
+
+    write("no-steps", {**document, "steps": []}, "'steps' must be a non-empty list")
+    write("bad-metadata", {**document, "metadata": []}, "'metadata' must be an obj")
+    write("bad-version", {**document, "format_version": "one"}, "bad format_version")
+    write("step-not-object", {**document, "steps": [1, steps[1]]}, "step 0 is not")
+    write("step-no-name", with_step(0, name="a__b"), "step 0 has no valid 'name'")
+    write("max-value-zero", with_step(0, max_value=0), "max_value must be positive")
+    write("max-value-text", with_step(0, max_value="255"), "'max_value' must be a n")
+    write("n-iter", with_step(1, n_iter=[1, 2]), "'n_iter' must be a list of 10")
+    write("params-keys", with_step(1, params={"C": 1}), "'params' must be an object")
+    classes = steps[1]["classes"]
+    write("classes-one", with_step(1, classes=[0]), "a list of at least 2 labels")
+    mixed = [0, *map(str, classes[1:])]
+    write("classes-mixed", with_step(1, classes=mixed), "all integers or all str")
+    unsorted = classes[::-1]
+    write("classes-unsorted", with_step(1, classes=unsorted), "sorted and distinct")
+    write("coef-text", with_step(1, coef="abc"), "'coef' is not an array of num")
+    nan = json.dumps(with_step(1, intercept=[float("nan")] * len(classes)))
+    write("intercept-nan", nan, "'intercept' must be non-empty and finite")
+    scaler = {
+        "name": "scaler",
+        "kind": "standard_scaler",
+        "n_features": 784,
+        "with_mean": True,
+        "with_std": True,
+        "mean": [0.0] * 784,
+        "var": [1.0] * 784,
+        "scale": [1.0] * 784,
+        "n_samples_seen": 10,
+    }
+    for key, value, match in [
+        ("with_mean", 1, "'with_mean' must be true or false"),
+        ("n_samples_seen", -1, "'n_samples_seen' must not be negative"),
+        ("n_features", 7.5, "'n_features' must be a non-negative integer"),
+        ("mean", [0.0] * 5, r"'mean' has shape \(5,\), expected 784"),
+    ]:
+        bad = {**document, "steps": [{**scaler, key: value}, steps[1]]}
+        write(f"standard-scaler-{key}", bad, match)
+    narrow = {
+        **scaler,
+        "n_features": 5,
+        **{key: [0.0] * 5 for key in ("mean", "var", "scale")},
+    }
+    narrow["var"] = narrow["scale"] = [1.0] * 5
+    write(
+        "feature-counts",
+        {**document, "steps": [narrow, steps[1]]},
+        "different numbers of features",
+    )
+    min_max = {
+        "name": "scaler",
+        "kind": "min_max_scaler",
+        "data_min": [0.0] * 784,
+        "data_max": [255.0] * 784,
+        "feature_range": [1.0, 0.0],
+        "clip": False,
+        "n_samples_seen": 10,
+    }
+    write(
+        "feature-range",
+        {**document, "steps": [min_max, steps[1]]},
+        r"bad feature_range \[1.0, 0.0\]",
+    )
+    binary = {
+        "name": "logit",
+        "kind": "binary_logistic_regression",
+        "params": steps[1]["params"],
+        "classes": [0, 1, 2],
+        "coef": steps[1]["coef"][:1],
+        "intercept": steps[1]["intercept"][:1],
+        "n_iter": 5,
+    }
+    write(
+        "binary-classes",
+        {**document, "steps": [steps[0], binary]},
+        "'classes' must hold 2 labels, got 3",
+    )
     return files
 
 
