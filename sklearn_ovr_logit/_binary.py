@@ -320,7 +320,7 @@ class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstima
             callback=reporter,
         )
         reporter.close()
-        self._set_solution(classes, result, max_iter=self.max_iter)
+        self._set_solution(classes, result)
         context.call_on_fit_task_end(
             estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
         )
@@ -336,18 +336,19 @@ class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstima
             "intercept_": np.array([intercept], dtype=np.float64),
         }
 
-    def _set_solution(self, classes, result, *, max_iter, problem_name=None):
+    def _set_solution(self, classes, result, *, problem_name=None, report=True):
         """Store a solution found by L-BFGS-B as fitted attributes.
 
         This is the fast path's way in: :class:`OneVsRestClassifier` solves
-        many problems together and hands each clone its result.
+        many problems together and hands each clone its result. ``report=False``
+        skips the ``verbose`` summary line, for a caller that prints its own.
         """
         for name, value in self._solution_attributes(classes, result.x).items():
             setattr(self, name, value)
         self.n_iter_ = check_convergence(
-            result, max_iter=max_iter, tol=self.tol, problem_name=problem_name
+            result, max_iter=self.max_iter, tol=self.tol, problem_name=problem_name
         )
-        if self.verbose:
+        if self.verbose and report:
             status = "converged" if result.status == 0 else "did not converge"
             name = f" ({problem_name})" if problem_name else ""
             print(

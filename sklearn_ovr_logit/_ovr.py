@@ -466,8 +466,10 @@ class OneVsRestClassifier(
                 binary._set_solution(
                     _BINARY_CLASSES,
                     result,
-                    max_iter=params["max_iter"],
                     problem_name=f"{kind} {self.classes_[index]}",
+                    # One summary line per class: the meta-estimator's, if it
+                    # prints one, else the base estimator's.
+                    report=not self.verbose,
                 )
                 estimators[index] = binary
                 if self.verbose:

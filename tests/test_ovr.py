@@ -321,6 +321,16 @@ def test_verbose(multiclass_data, capsys):
     out = capsys.readouterr().out
     assert out.count("[OneVsRestClassifier] class") == 4
     assert "converged" in out
+    # Verbose on both: still one line per class, the meta-estimator's.
+    OneVsRestClassifier(BinaryLogisticRegression(verbose=1), verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4
+    assert all(line.startswith("[OneVsRestClassifier] class") for line in lines)
+    # Verbose on the base estimator only: its own line, once per class.
+    OneVsRestClassifier(BinaryLogisticRegression(verbose=1)).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4
+    assert all(line.startswith("[BinaryLogisticRegression] (class") for line in lines)
 
 
 def test_pickle_and_clone(multiclass_data):
