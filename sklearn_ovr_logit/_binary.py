@@ -413,11 +413,7 @@ class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstima
         # Probabilities in float64 even for float32 X, where expit would
         # underflow to 0 beyond a margin of about 100.
         scores = self.decision_function(X).astype(np.float64, copy=False)
-        # expit(-s) rather than 1 - expit(s): keeps tiny probabilities exact.
-        proba = np.empty((scores.shape[0], 2))
-        proba[:, 0] = expit(-scores)
-        proba[:, 1] = expit(scores)
-        return proba
+        return two_class_proba(scores)
 
     def predict_log_proba(self, X):
         """Logarithm of the probability of each class.
@@ -444,6 +440,18 @@ class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstima
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_class = False
         return tags
+
+
+def two_class_proba(scores):
+    """Probabilities of both classes, shape (n_samples, 2), from decision values.
+
+    ``expit(-s)`` rather than ``1 - expit(s)`` for the first class keeps tiny
+    probabilities exact instead of rounding them to zero.
+    """
+    proba = np.empty((scores.shape[0], 2))
+    proba[:, 0] = expit(-scores)
+    proba[:, 1] = expit(scores)
+    return proba
 
 
 def fit_binary_lbfgs(

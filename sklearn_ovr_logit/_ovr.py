@@ -42,6 +42,7 @@ from ._binary import (
     binary_problem_weights,
     initial_coef,
     iteration_printer,
+    two_class_proba,
 )
 from ._callbacks import (
     CallbackSupportMixin,
@@ -380,8 +381,10 @@ class OneVsRestClassifier(
         )
         if hasattr(self.estimators_[0], "n_features_in_"):
             self.n_features_in_ = self.estimators_[0].n_features_in_
-        if hasattr(self.estimators_[0], "feature_names_in_"):
-            self.feature_names_in_ = self.estimators_[0].feature_names_in_
+        # Not necessarily the first: a constant label's stand-in has no names.
+        named = [e for e in self.estimators_ if hasattr(e, "feature_names_in_")]
+        if named:
+            self.feature_names_in_ = named[0].feature_names_in_
 
     def _column_classes(self, index):
         label = self.classes_[index]
@@ -513,8 +516,10 @@ class OneVsRestClassifier(
                     "classes must be passed on the first call to partial_fit."
                 )
             self.classes_ = np.unique(classes)
+            # Two classes make one binary problem (one label-binarizer column).
+            n_estimators = 1 if self.n_classes_ == 2 else self.n_classes_
             self.estimators_ = [
-                clone(self._base_estimator()) for _ in range(self.n_classes_)
+                clone(self._base_estimator()) for _ in range(n_estimators)
             ]
             self.label_binarizer_ = LabelBinarizer(sparse_output=True)
             self.label_binarizer_.fit(self.classes_)
@@ -539,7 +544,7 @@ class OneVsRestClassifier(
                 column,
                 partial_fit_params=routed_params.estimator.partial_fit,
             )
-            for estimator, column in zip(self.estimators_, columns, strict=False)
+            for estimator, column in zip(self.estimators_, columns, strict=True)
         )
         if hasattr(self.estimators_[0], "n_features_in_"):
             self.n_features_in_ = self.estimators_[0].n_features_in_
@@ -556,14 +561,9 @@ class OneVsRestClassifier(
             dtype=[np.float64, np.float32],
             reset=False,
         )
-        coef, intercept = self._stacked_coef()
+        coef, intercept = self.coef_, self.intercept_
         scores = X @ coef.T.astype(X.dtype, copy=False)
         return np.asarray(scores) + intercept.astype(X.dtype)
-
-    def _stacked_coef(self):
-        coef = np.vstack([e.coef_ for e in self.estimators_])
-        intercept = np.concatenate([e.intercept_ for e in self.estimators_])
-        return coef, intercept
 
     def _scores(self, X):
         scores = self._linear_scores(X)
@@ -751,8 +751,7 @@ def _linear_proba(scores, multilabel):
     on the negative side of all classes) still sums to one.
     """
     if scores.shape[1] == 1:
-        # expit(-s) rather than 1 - expit(s): keeps tiny probabilities exact.
-        return np.column_stack([expit(-scores[:, 0]), expit(scores[:, 0])])
+        return two_class_proba(scores[:, 0])
     if multilabel:
         return expit(scores)
     return _normalize_log_proba(log_expit(scores))
@@ -790,9 +789,8 @@ def _stack_weights(weights, sample_weight):
         return None
     if all(w is sample_weight for w in weights):
         return sample_weight[np.newaxis, :]
-    n_samples = next(w for w in weights if w is not None).shape[0]
-    ones = np.ones(n_samples)
-    return np.array([ones if w is None else w for w in weights])
+    # With class weights every problem has its own array.
+    return np.array(weights)
 
 
 def _fit_problems_lockstep(

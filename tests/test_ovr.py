@@ -259,6 +259,35 @@ def test_partial_fit_when_base_has_it(multiclass_data):
     assert_allclose(ours.decision_function(X), theirs.decision_function(X))
 
 
+def test_partial_fit_errors_and_two_classes(multiclass_data):
+    X, y = multiclass_data
+    model = OneVsRestClassifier(SGDClassifier(random_state=0))
+    with pytest.raises(ValueError, match="classes must be passed on the first"):
+        model.partial_fit(X, y)
+    model.partial_fit(X, y, classes=np.unique(y))
+    with pytest.raises(ValueError, match="is not the same as on the first call"):
+        model.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="Mini-batch contains"):
+        model.partial_fit(X, y + 10)
+    # Two classes are one binary problem, so one estimator.
+    two = y < 2
+    binary = OneVsRestClassifier(SGDClassifier(random_state=0))
+    binary.partial_fit(X[two], y[two], classes=[0, 1])
+    assert len(binary.estimators_) == 1
+    assert binary.n_classes_ == 2
+
+
+def test_feature_names_when_first_label_is_constant(multiclass_data):
+    pd = pytest.importorskip("pandas")
+    X, y = multiclass_data
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    Y = np.column_stack([np.ones_like(y), y == 1, y == 2])
+    model = OneVsRestClassifier(LogisticRegression())
+    with pytest.warns(UserWarning, match="Label 0 is present in all"):
+        model.fit(frame, Y)
+    assert_array_equal(model.feature_names_in_, frame.columns)
+
+
 def test_warm_start(multiclass_data):
     X, y = multiclass_data
     model = our_ovr(warm_start=True, tol=1e-8).fit(X, y)
