@@ -26,7 +26,9 @@ import os
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
-from sklearn.preprocessing import FunctionTransformer
+
+# Re-exported: they lived here before the command line could run without Pillow.
+from ._scaling import make_grey_level_scaler, scale_grey_levels
 
 __all__ = [
     "make_grey_level_scaler",
@@ -204,55 +206,6 @@ def to_digits_8x8(image):
     left = (32 - box.shape[1]) // 2
     canvas[top : top + box.shape[0], left : left + box.shape[1]] = box
     return 16.0 * canvas.reshape(8, 4, 8, 4).mean(axis=(1, 3))
-
-
-def scale_grey_levels(X, max_value=255.0):
-    """Divide grey levels by their largest possible value, giving [0, 1].
-
-    The "scaled pixels" step of our pipelines, used in a
-    :class:`~sklearn.preprocessing.FunctionTransformer`. Unlike
-    :class:`~sklearn.preprocessing.MinMaxScaler` it learns nothing from the
-    training set, so a pixel that is faint in every training image is not
-    blown up in a new one.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-        Grey levels, 0 to ``max_value``.
-
-    max_value : float, default=255.0
-        The largest grey level: 255 for MNIST, 16 for the 8x8 digits.
-
-    Returns
-    -------
-    X_scaled : ndarray of shape (n_samples, n_features)
-        ``X / max_value``, float32 for float32 input and float64 otherwise.
-    """
-    X = np.asarray(X)
-    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-    return np.divide(X, max_value, dtype=dtype)
-
-
-def make_grey_level_scaler(max_value=255.0):
-    """The "scaled pixels" step: grey levels divided by ``max_value``.
-
-    Parameters
-    ----------
-    max_value : float, default=255.0
-        The largest grey level of the images: 255 for MNIST, 16 for the 8x8
-        digits.
-
-    Returns
-    -------
-    scaler : FunctionTransformer
-        A stateless transformer calling :func:`scale_grey_levels`, the only
-        ``FunctionTransformer`` that model files can hold.
-    """
-    return FunctionTransformer(
-        scale_grey_levels,
-        kw_args={"max_value": float(max_value)},
-        feature_names_out="one-to-one",
-    )
 
 
 def _scaled(length, scale):

@@ -63,8 +63,8 @@ from sklearn.preprocessing import (
 )
 
 from ._binary import BinaryLogisticRegression
-from ._images import make_grey_level_scaler, scale_grey_levels
 from ._ovr import OneVsRestClassifier
+from ._scaling import make_grey_level_scaler, scale_grey_levels
 
 __all__ = ["ModelFileError", "load_model", "save_model"]
 

@@ -29,8 +29,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
-from sklearn_ovr_logit._images import make_grey_level_scaler
 from sklearn_ovr_logit._persistence import ModelFileError, load_model, save_model
+from sklearn_ovr_logit._scaling import make_grey_level_scaler
 from sklearn_ovr_logit.cli import main
 from sklearn_ovr_logit.datasets import _mnist, fetch_mnist
 
@@ -696,3 +696,27 @@ def test_save_model_refuses_what_it_cannot_load(tmp_path):
         )
     assert not path.exists()
     assert os.listdir(tmp_path) == []  # no temporary file left behind
+
+
+def test_missing_extras_fail_at_once_with_one_line(tmp_path, monkeypatch):
+    # Without matplotlib, train stops before loading data or fitting.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    output = tmp_path / "out"
+    result = run(["train", "--dataset", "digits", "--output", output])
+    assert_one_line_error(result, 1, r"needs matplotlib and pillow")
+    assert not output.exists()
+    assert "Fitting" not in result[1]
+    # Without Pillow, predict says so; the parser and --help still work.
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    assert_one_line_error(run(["predict", tmp_path / "x.png"]), 1, "needs matplotlib")
+    # In a fresh interpreter, so that nothing imported Pillow before.
+    script = (
+        "import sys; sys.modules['PIL'] = None; "
+        "from sklearn_ovr_logit.cli._main import main; sys.exit(main(['--help']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "usage: sklearn-ovr-logit" in done.stdout

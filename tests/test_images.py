@@ -15,14 +15,9 @@ import pytest
 from PIL import Image
 from sklearn.datasets import load_digits
 
-from sklearn_ovr_logit._images import (
-    make_grey_level_scaler,
-    read_image,
-    scale_grey_levels,
-    to_digits_8x8,
-    to_mnist,
-)
+from sklearn_ovr_logit._images import read_image, to_digits_8x8, to_mnist
 from sklearn_ovr_logit._persistence import load_model
+from sklearn_ovr_logit._scaling import make_grey_level_scaler, scale_grey_levels
 from sklearn_ovr_logit.cli._predict import pretrained_model_path
 from sklearn_ovr_logit.datasets import fetch_mnist
 

@@ -11,6 +11,11 @@ renders them with the Agg backend.
 import numpy as np
 
 
+def require_matplotlib():
+    """Raise ImportError now if the figures cannot be drawn, not after a fit."""
+    import matplotlib.figure  # noqa: F401
+
+
 def _figure(**kwargs):
     # Imported here: matplotlib is needed by `train`, not by `predict`.
     from matplotlib.figure import Figure

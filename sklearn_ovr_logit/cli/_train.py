@@ -11,7 +11,12 @@ from sklearn.metrics import accuracy_score, classification_report, confusion_mat
 
 from .._persistence import save_model
 from ._data import load_for_command
-from ._figures import plot_coefficients, plot_confusion_matrix, plot_misclassified
+from ._figures import (
+    plot_coefficients,
+    plot_confusion_matrix,
+    plot_misclassified,
+    require_matplotlib,
+)
 from ._pipeline import describe, make_pipeline, scaler_label
 from ._progress import Steps, fit_progress_bar
 from ._report import format_confusion_matrix
@@ -27,6 +32,7 @@ _GALLERY_SIZE = 40
 
 def run(args):
     """Run ``train`` with the parsed options; return the exit code."""
+    require_matplotlib()
     steps = Steps(enabled=args.progress)
     output = prepare_output(args.output)
     data = load_for_command(args, steps)
