@@ -707,16 +707,22 @@ def test_missing_extras_fail_at_once_with_one_line(tmp_path, monkeypatch):
     assert_one_line_error(result, 1, r"needs matplotlib and pillow")
     assert not output.exists()
     assert "Fitting" not in result[1]
-    # Without Pillow, predict says so; the parser and --help still work.
-    monkeypatch.setitem(sys.modules, "PIL", None)
-    assert_one_line_error(run(["predict", tmp_path / "x.png"]), 1, "needs matplotlib")
-    # In a fresh interpreter, so that nothing imported Pillow before.
-    script = (
-        "import sys; sys.modules['PIL'] = None; "
-        "from sklearn_ovr_logit.cli._main import main; sys.exit(main(['--help']))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=False
-    )
+
+    # Without Pillow, the parser and --help still work and predict says what
+    # is missing; in fresh interpreters, where nothing imported Pillow before.
+    def without_pillow(argv):
+        script = (
+            "import sys; sys.modules['PIL'] = None; "
+            "from sklearn_ovr_logit.cli._main import main; "
+            f"sys.exit(main({argv!r}))"
+        )
+        return subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=False
+        )
+
+    done = without_pillow(["--help"])
     assert done.returncode == 0, done.stderr
     assert "usage: sklearn-ovr-logit" in done.stdout
+    done = without_pillow(["predict", str(tmp_path / "x.png")])
+    assert done.returncode == 1
+    assert_one_line_error((1, "", done.stderr), 1, "needs matplotlib and pillow")
