@@ -400,8 +400,13 @@ def _decode_standard_scaler(step):
         with_mean=_bool(step["with_mean"], "with_mean"),
         with_std=_bool(step["with_std"], "with_std"),
     )
-    for key in ("mean", "var", "scale"):
+    # What transform uses must be there: the mean when centring, the scale
+    # (and the variance it comes from) when scaling.
+    needed_when = {"mean": "with_mean", "var": "with_std", "scale": "with_std"}
+    for key, flag in needed_when.items():
         value = step[key]
+        if value is None and getattr(scaler, flag):
+            raise _Invalid(f"{key!r} is null although {flag!r} is true")
         array = None if value is None else _array(value, key, (n_features,))
         setattr(scaler, key + "_", array)
     scaler.n_samples_seen_ = _samples_seen(step["n_samples_seen"])

@@ -477,9 +477,11 @@ def _bad_model_files(folder, good_model):
         ("n_samples_seen", -1, "'n_samples_seen' must not be negative"),
         ("n_features", 7.5, "'n_features' must be a non-negative integer"),
         ("mean", [0.0] * 5, r"'mean' has shape \(5,\), expected 784"),
+        ("mean", None, "'mean' is null although 'with_mean' is true"),
+        ("scale", None, "'scale' is null although 'with_std' is true"),
     ]:
         bad = {**document, "steps": [{**scaler, key: value}, steps[1]]}
-        write(f"standard-scaler-{key}", bad, match)
+        write(f"standard-scaler-{key}-{value is None}", bad, match)
     narrow = {
         **scaler,
         "n_features": 5,
