@@ -315,6 +315,9 @@ def test_fetch_mnist_as_frame(mnist, mnist_dir):
     np.testing.assert_array_equal(bunch.target_test.to_numpy(), mnist.target_test)
     np.testing.assert_array_equal(bunch.data_test.to_numpy(), mnist.data_test)
     assert isinstance(bunch.images, np.ndarray)
+    # The data frames hold the pixel arrays themselves, not copies.
+    assert np.shares_memory(bunch.data.to_numpy(), bunch.images)
+    assert np.shares_memory(bunch.data_test.to_numpy(), bunch.images_test)
 
     X_train, X_test, y_train, y_test = fetch_mnist(
         data_home=mnist_dir, as_frame=True, return_X_y=True
@@ -418,6 +421,12 @@ def test_not_found_error_says_where_it_looked(monkeypatch, tmp_path, mnist_gz):
     assert f"set the environment variable {ENV_VAR}" in message
     assert "data_home=" in message
     assert "download_if_missing=True" in message
+    # Looking creates no folder; only a download would.
+    assert not (tmp_path / "scikit_learn_data").exists()
+    typo = tmp_path / "typo"
+    with pytest.raises(FileNotFoundError, match="folder does not exist"):
+        fetch_mnist(data_home=typo, download_if_missing=False)
+    assert not typo.exists()
 
 
 def test_corrupt_local_file_is_reported(monkeypatch, tmp_path, mnist_gz):

@@ -19,7 +19,6 @@ from importlib import resources
 from numbers import Real
 
 import numpy as np
-from sklearn.datasets import get_data_home
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, validate_params
 
@@ -253,8 +252,10 @@ def fetch_mnist(
 
     frame = frame_test = None
     if as_frame:
-        X_train = pd.DataFrame(X_train, columns=FEATURE_NAMES)
-        X_test = pd.DataFrame(X_test, columns=FEATURE_NAMES)
+        # copy=False: pandas 3 copies an array by default, and images
+        # (a view of the array) would no longer be one of the data.
+        X_train = pd.DataFrame(X_train, columns=FEATURE_NAMES, copy=False)
+        X_test = pd.DataFrame(X_test, columns=FEATURE_NAMES, copy=False)
         y_train = pd.Series(y_train, name="target")
         y_test = pd.Series(y_test, name="target")
         frame = pd.concat([X_train, y_train], axis=1)
@@ -361,13 +362,19 @@ def _search_order(data_home):
     folder = os.environ.get(ENV_VAR)
     if folder:
         yield os.path.expanduser(folder), f"${ENV_VAR}"
-    # Evaluated only now: get_data_home creates the folder.
     yield _cache_folder(None), "scikit-learn data home"
 
 
 def _cache_folder(data_home):
-    """The folder downloads go to, created if needed."""
-    return os.path.join(get_data_home(data_home), "mnist")
+    """The folder downloads go to, not created: only a download creates it.
+
+    The same folder as ``get_data_home(data_home)/mnist``, which would create
+    the data home even when nothing is downloaded.
+    """
+    if data_home is None:
+        default = os.path.join("~", "scikit_learn_data")
+        data_home = os.environ.get("SCIKIT_LEARN_DATA", default)
+    return os.path.join(os.path.expanduser(os.fspath(data_home)), "mnist")
 
 
 def _find_files(folder):
