@@ -79,8 +79,8 @@ def load_dataset(name, *, train_size=None, dtype=np.float64, download=True, seed
         _subsample(data, train_size, seed)
     # Converted last: MNIST's training set is 47 MB as uint8, 376 MB as
     # float64, and a subset need not pay for the whole.
-    data.X_train = data.X_train.astype(dtype)
-    data.X_test = data.X_test.astype(dtype)
+    data.X_train = data.X_train.astype(dtype, copy=False)
+    data.X_test = data.X_test.astype(dtype, copy=False)
     return data
 
 

@@ -5,7 +5,6 @@
 
 import argparse
 import importlib
-import math
 import os
 import shlex
 import sys
@@ -285,7 +284,7 @@ def _positive_float(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}")
-    if not value > 0 or math.isnan(value):
+    if not value > 0:  # also False for NaN
         raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
     return value
 

@@ -7,6 +7,8 @@ import sys
 from contextlib import ExitStack
 from importlib import resources
 
+import numpy as np
+
 from .._images import to_digits_8x8, to_mnist
 from .._persistence import load_model
 
@@ -33,7 +35,6 @@ def run(args):
     names = metadata.get("class_names")
     if not isinstance(names, list) or len(names) != len(classifier.classes_):
         names = [str(label) for label in classifier.classes_]
-    label_index = {label: i for i, label in enumerate(classifier.classes_)}
 
     n_failed = 0
     for image in args.images:
@@ -46,7 +47,8 @@ def run(args):
             continue
         X = pixels.reshape(1, -1)
         proba = model.predict_proba(X)[0]
-        predicted = label_index[model.predict(X)[0]]
+        # The most probable class, which is also what model.predict returns.
+        predicted = int(np.argmax(proba))
         print(f"{image}: {names[predicted]} (probability {proba[predicted]:.3f})")
         pairs = zip(names, proba, strict=True)
         print("  " + "  ".join(f"{name}: {p:.3f}" for name, p in pairs))

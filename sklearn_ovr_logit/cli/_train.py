@@ -88,7 +88,9 @@ def run(args):
     path = os.path.join(output, MODEL_FILE)
     save_model(pipeline, path, metadata=metadata)
     print(f"Wrote {path} (the fitted pipeline; `predict --model {path}` uses it)")
-    _write_figures(output, data, pipeline, y_test, proba, class_names)
+    _write_figures(
+        output, data, pipeline, binaries, y_test, y_pred, proba, accuracy, class_names
+    )
     return 0
 
 
@@ -110,10 +112,10 @@ def _print_evaluation(y_test, y_pred, class_names, positive_class):
     return accuracy
 
 
-def _write_figures(output, data, pipeline, y_test, proba, class_names):
+def _write_figures(
+    output, data, pipeline, binaries, y_test, y_pred, proba, accuracy, class_names
+):
     """Draw the confusion matrix, coefficients and misclassified digits."""
-    y_pred = pipeline.classes_[np.argmax(proba, axis=1)]
-    accuracy = np.mean(y_pred == y_test)
     path = os.path.join(output, CONFUSION_FILE)
     plot_confusion_matrix(
         confusion_matrix(y_test, y_pred),
@@ -123,7 +125,6 @@ def _write_figures(output, data, pipeline, y_test, proba, class_names):
     )
     print(f"Wrote {path}")
 
-    binaries = getattr(pipeline[-1], "estimators_", [pipeline[-1]])
     coef = np.vstack([binary.coef_ for binary in binaries])
     # One image per binary model: "k vs rest" for the last len(coef) classes
     # (all ten, or only the positive class of a binary model).
