@@ -578,6 +578,8 @@ def test_download_server_down(cache):
     message = str(excinfo.value)
     assert f"{url}train-images-idx3-ubyte.gz" in message
     assert "Connection refused" in message or "refused" in message.lower()
+    # The cause is on the first line, the one the command line shows.
+    assert "refused" in message.splitlines()[0].lower()
     assert "Looked in" in message
     assert f"{cache} (scikit-learn data home): folder does not exist" in message
     assert f"set the environment variable {ENV_VAR}" in message

@@ -439,6 +439,7 @@ def _how_to_provide(cache, *, downloading):
 def _download(name, folder, mirrors, timeout, searched):
     """Download ``name`` into ``folder`` from the first mirror that works."""
     failures = []
+    last = "no mirrors given"
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + name + ".gz"
         try:
@@ -446,12 +447,14 @@ def _download(name, folder, mirrors, timeout, searched):
         except (OSError, http.client.HTTPException, ValueError) as exc:
             # Checksum mismatches included: another mirror may be intact.
             failures.append(f"  - {url}: {exc}")
+            last = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             print(f"Download of {url} failed: {exc}", file=sys.stderr)
     if not mirrors:
         failures.append("  - no mirrors given")
+    # The last failure on the first line, which is all a one-line report shows.
     raise OSError(
         f"Could not download the MNIST file {name} into {folder}; every "
-        "mirror failed:\n"
+        f"mirror failed (last: {last}):\n"
         + "\n".join(failures)
         + "\nThe files were not found locally either. "
         + _where_looked(searched)
