@@ -46,6 +46,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
+from sklearn_ovr_logit.cli._report import format_cv_results
 from sklearn_ovr_logit.datasets import fetch_mnist
 
 C_PARAM = "onevsrestclassifier__estimator__C"
@@ -105,24 +106,6 @@ def connect(args):
     return Client(cluster), cluster
 
 
-def format_results(cv_results):
-    """The candidates of the search as a table, best first."""
-    lines = [" rank          C  mean accuracy     std  mean fit time (s)"]
-    order = sorted(
-        range(len(cv_results["params"])),
-        key=lambda i: cv_results["rank_test_score"][i],
-    )
-    for i in order:
-        lines.append(
-            f"{cv_results['rank_test_score'][i]:>5d}"
-            f"  {cv_results['params'][i][C_PARAM]:>9g}"
-            f"  {cv_results['mean_test_score'][i]:>13.4f}"
-            f"  {cv_results['std_test_score'][i]:>6.4f}"
-            f"  {cv_results['mean_fit_time'][i]:>17.2f}"
-        )
-    return "\n".join(lines)
-
-
 def main(argv=None):
     args = parse_args(argv)
     X_train, X_test, y_train, y_test = fetch_mnist(return_X_y=True)
@@ -167,7 +150,7 @@ def main(argv=None):
             cluster.close()
 
     print(f"\nSearch took {elapsed:.1f} s.\n")
-    print(format_results(search.cv_results_))
+    print(format_cv_results(search.cv_results_, [(C_PARAM, "C", "{:g}".format)]))
     print(f"\nBest: C={search.best_params_[C_PARAM]:g}")
     accuracy = search.score(X_test, y_test)
     print(f"Test accuracy of the refitted best model: {accuracy:.4f}")
