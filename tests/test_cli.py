@@ -26,7 +26,7 @@ from PIL import Image
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 
 from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
 from sklearn_ovr_logit._persistence import ModelFileError, load_model, save_model
@@ -696,8 +696,34 @@ def test_save_model_refuses_what_it_cannot_load(tmp_path):
         save_model(
             Pipeline([("s", StandardScaler()), ("c", OneVsRestClassifier())]), path
         )
+    X = X[:200] / 16
+    with pytest.raises(ValueError, match="only the FunctionTransformer of make_grey"):
+        save_model(
+            Pipeline(
+                [("log", FunctionTransformer(np.log1p)), ("c", OneVsRestClassifier())]
+            ).fit(X, y[:200]),
+            path,
+        )
+    multilabel = OneVsRestClassifier().fit(
+        X, np.column_stack([y[:200] == 1, y[:200] > 4])
+    )
+    with pytest.raises(ValueError, match="cannot save a multilabel"):
+        save_model(multilabel, path)
+    other_base = OneVsRestClassifier(LogisticRegression()).fit(X, y[:200])
+    with pytest.raises(ValueError, match="OneVsRestClassifier of LogisticRegression"):
+        save_model(other_base, path)
     assert not path.exists()
     assert os.listdir(tmp_path) == []  # no temporary file left behind
+
+
+def test_oversized_file_is_not_read(tmp_path, monkeypatch):
+    import sklearn_ovr_logit._persistence as persistence
+
+    monkeypatch.setattr(persistence, "_MAX_BYTES", 10)
+    path = tmp_path / "big.json"
+    path.write_text('{"format": "sklearn-ovr-logit-model"}')
+    with pytest.raises(ModelFileError, match="far larger than any model file"):
+        load_model(path)
 
 
 def test_missing_extras_fail_at_once_with_one_line(tmp_path, monkeypatch):
