@@ -5,7 +5,6 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
@@ -14,46 +13,47 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._callbacks import CallbackSupportMixin, LbfgsIterationReporter, iteration_subtasks
-from ._loss import LossWorkspace, loss_and_gradient
-from ._solver import check_convergence, minimize_lbfgs, single_threaded_optimizer_blas
+from ._callbacks import CallbackSupportMixin, ProblemCallbacks, iteration_subtasks
+from ._lockstep import LbfgsSettings, ProblemBatch, solve
+from ._loss import Labels, Problems
+from ._solver import check_convergence
 
 
-def binary_problem_weights(y, classes, sample_weight, class_weight):
-    """Per-sample weights of a binary problem: sample weights times class weights.
+def class_weight_pairs(class_weight, classes, positive_sums, totals):
+    """The weights of the rest and of the label, for binary problems.
 
     Parameters
     ----------
-    y : ndarray of shape (n_samples,)
-        Labels, each one of ``classes``.
-    classes : ndarray of shape (2,)
-        The two sorted classes.
-    sample_weight : ndarray of shape (n_samples,), float64, or None
-        Validated sample weights.
     class_weight : dict, "balanced" or None
-        As in :class:`BinaryLogisticRegression`.
+        As in :class:`BinaryLogisticRegression`; a dict is keyed on ``classes``.
+    classes : array-like of shape (2,)
+        The two classes of every problem: the rest, then the label.
+    positive_sums : ndarray of shape (n_problems,)
+        Sample weights of each problem's label, summed.
+    totals : ndarray of shape (n_problems,)
+        Sample weights of each problem, summed.
 
     Returns
     -------
-    weights : ndarray of shape (n_samples,), float64, or None
-        ``None`` when every weight is one.
-    weight_sum : float
-        ``S``, the sum of the weights (``n_samples`` when they are all one).
+    class_weights : ndarray of shape (n_problems, 2), or None
+        None when ``class_weight`` is None.
     """
-    if class_weight is not None:
-        if sample_weight is None:
-            sample_weight = np.ones(y.shape[0], dtype=np.float64)
-        per_class = _per_class_weights(class_weight, classes, y, sample_weight)
-        sample_weight = sample_weight * per_class[np.searchsorted(classes, y)]
-    if sample_weight is None:
-        return None, float(y.shape[0])
-    weight_sum = float(sample_weight.sum())
-    if not weight_sum > 0:
-        raise ValueError(
-            "The sample weights (times the class weights) sum to zero: at least "
-            "one sample needs a positive weight to fit the model."
+    if class_weight is None:
+        return None
+    if isinstance(class_weight, str):
+        # "balanced", with sample weights counted as in scikit-learn's
+        # compute_class_weight: S / (2 * S_class) for each class.
+        negative_sums = totals - positive_sums
+        if np.any(positive_sums <= 0) or np.any(negative_sums <= 0):
+            raise ValueError(
+                'class_weight="balanced" needs a positive total sample weight '
+                "in each of the two classes; one class has zero weight."
+            )
+        return np.column_stack(
+            [totals / (2 * negative_sums), totals / (2 * positive_sums)]
         )
-    return sample_weight, weight_sum
+    pair = _per_class_weights(class_weight, np.asarray(classes))
+    return np.tile(pair, (positive_sums.shape[0], 1))
 
 
 def initial_coef(n_features, fit_intercept, previous=None):
@@ -81,22 +81,17 @@ def initial_coef(n_features, fit_intercept, previous=None):
     return coef0
 
 
-def _per_class_weights(class_weight, classes, y, sample_weight):
-    """The weight of each class, as scikit-learn's LogisticRegression computes it."""
-    if isinstance(class_weight, str):
-        # sample_weight enters "balanced" as in scikit-learn's LogisticRegression.
-        return compute_class_weight(
-            class_weight, classes=classes, y=y, sample_weight=sample_weight
-        )
-    # A dict. scikit-learn's compute_class_weight looks a class up as int(c)
-    # when it can, so the string class "0" misses the key "0"; look the class
-    # up as it is first, then as scikit-learn would.
+def _per_class_weights(class_weight, classes):
+    """The weights of ``classes`` from a ``class_weight`` dict, validated."""
+    # scikit-learn's compute_class_weight looks a class up as int(c) when it
+    # can, so the string class "0" misses the key "0"; look the class up as it
+    # is first, then as scikit-learn would.
     weights = np.ones(classes.shape[0])
     missing = []
     for index, label in enumerate(classes.tolist()):
         for key in (label, _sklearn_class_key(label)):
             if key in class_weight:
-                weights[index] = class_weight[key]
+                weights[index] = _check_class_weight_value(key, class_weight[key])
                 break
         else:
             missing.append(label)
@@ -107,6 +102,19 @@ def _per_class_weights(class_weight, classes, y, sample_weight):
             "or use keys that are labels of y."
         )
     return weights
+
+
+def _check_class_weight_value(key, value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, Real)
+        or not (np.isfinite(value) and value >= 0)
+    ):
+        raise ValueError(
+            f"class_weight[{key!r}] is {value!r}; class weights must be finite, "
+            "non-negative numbers."
+        )
+    return float(value)
 
 
 def _sklearn_class_key(label):
@@ -285,77 +293,50 @@ class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstima
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-        weights, weight_sum = binary_problem_weights(
-            y, classes, sample_weight, self.class_weight
+        # One label, the positive class; the other class is "the rest".
+        labels = Labels.from_indicator((y == classes[1])[:, np.newaxis])
+        totals = np.array(
+            [y.shape[0] if sample_weight is None else sample_weight.sum()], float
         )
-        targets = (y == classes[1]).astype(np.float64)
+        problems = Problems(
+            labels=np.array([0]),
+            class_weights=class_weight_pairs(
+                self.class_weight,
+                classes,
+                labels.weighted_counts(sample_weight),
+                totals,
+            ),
+        )
+        batch = ProblemBatch.from_labels(
+            X,
+            labels,
+            problems,
+            C=self.C,
+            fit_intercept=self.fit_intercept,
+            sample_weight=None if sample_weight is None else sample_weight[None, :],
+        )
+        previous = self if self.warm_start and hasattr(self, "coef_") else None
+        coef0 = initial_coef(X.shape[1], self.fit_intercept, previous)
 
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         context = self._init_callback_context(
             max_subtasks=iteration_subtasks(self.max_iter)
         )
-        context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
-        previous = self if self.warm_start and hasattr(self, "coef_") else None
-        coef0 = initial_coef(X.shape[1], self.fit_intercept, previous)
-        reporter = LbfgsIterationReporter(
-            context,
-            self,
-            X,
-            y,
-            metadata,
-            coef0,
-            attributes=lambda x: self._solution_attributes(classes, x),
-            printer=iteration_printer() if self.verbose >= 2 else None,
+        callbacks = ProblemCallbacks(
+            contexts=[context],
+            estimator=self,
+            y=y,
+            metadata=metadata,
+            printers=[iteration_printer() if self.verbose >= 2 else None],
+            attributes=[lambda x: solution_attributes(x, classes, self.fit_intercept)],
         )
-        result = fit_binary_lbfgs(
-            X,
-            targets,
-            weights,
-            weight_sum,
-            coef0,
-            C=self.C,
-            fit_intercept=self.fit_intercept,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            callback=reporter,
+        [result] = solve(
+            batch,
+            coef0[np.newaxis, :],
+            LbfgsSettings(tol=self.tol, max_iter=self.max_iter),
+            callbacks=callbacks,
         )
-        reporter.close()
-        self._set_solution(classes, result)
-        context.call_on_fit_task_end(
-            estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
-        )
-        return self
-
-    def _solution_attributes(self, classes, x):
-        """Fitted attributes at the parameters ``x`` (coefficients, intercept)."""
-        n_features = x.shape[0] - int(self.fit_intercept)
-        intercept = x[n_features] if self.fit_intercept else 0.0
-        return {
-            "classes_": classes,
-            "coef_": x[np.newaxis, :n_features].copy(),
-            "intercept_": np.array([intercept], dtype=np.float64),
-        }
-
-    def _set_solution(self, classes, result, *, problem_name=None, report=True):
-        """Store a solution found by L-BFGS-B as fitted attributes.
-
-        This is the fast path's way in: :class:`OneVsRestClassifier` solves
-        many problems together and hands each clone its result. ``report=False``
-        skips the ``verbose`` summary line, for a caller that prints its own.
-        """
-        for name, value in self._solution_attributes(classes, result.x).items():
-            setattr(self, name, value)
-        self.n_iter_ = check_convergence(
-            result, max_iter=self.max_iter, tol=self.tol, problem_name=problem_name
-        )
-        if self.verbose and report:
-            status = "converged" if result.status == 0 else "did not converge"
-            name = f" ({problem_name})" if problem_name else ""
-            print(
-                f"[BinaryLogisticRegression]{name} {status} after "
-                f"{self.n_iter_} iteration(s), objective {result.fun:.10g}"
-            )
-        return self
+        return set_solution(self, result, classes)
 
     def decision_function(self, X):
         """Signed distance to the decision boundary, ``X @ coef_.T + intercept_``.
@@ -454,46 +435,64 @@ def two_class_proba(scores):
     return proba
 
 
-def fit_binary_lbfgs(
-    X,
-    targets,
-    weights,
-    weight_sum,
-    coef0,
-    *,
-    C,
-    fit_intercept,
-    tol,
-    max_iter,
-    callback=None,
-):
-    """Minimise one binary objective with L-BFGS-B, scipy's BLAS single-threaded.
+def solution_attributes(x, classes, fit_intercept):
+    """The fitted attributes (``classes_``, ``coef_``, ``intercept_``) at ``x``.
 
-    Returns the ``scipy.optimize.OptimizeResult``.
+    ``x`` holds the coefficients, then the intercept when ``fit_intercept``.
     """
-    sample_weight = None if weights is None else weights[np.newaxis, :]
-    Y = targets[np.newaxis, :]
-    weight_sums = np.array([weight_sum])
-    l2_reg_strength = np.array([1.0 / (C * weight_sum)])
-    workspace = LossWorkspace(1, X.shape[0])
+    n_features = x.shape[0] - int(fit_intercept)
+    intercept = x[n_features] if fit_intercept else 0.0
+    return {
+        "classes_": classes,
+        "coef_": x[np.newaxis, :n_features].copy(),
+        "intercept_": np.array([intercept], dtype=np.float64),
+    }
 
-    def fun_and_grad(coef):
-        loss, gradient = loss_and_gradient(
-            coef[np.newaxis],
-            X,
-            Y,
-            sample_weight,
-            weight_sums,
-            l2_reg_strength,
-            fit_intercept,
-            workspace=workspace,
-        )
-        return loss[0], gradient[0]
 
-    with single_threaded_optimizer_blas():
-        return minimize_lbfgs(
-            fun_and_grad, coef0, tol=tol, max_iter=max_iter, callback=callback
+def set_solution(estimator, result, classes, *, problem_name=None, report=True):
+    """Make ``estimator`` fitted at the solution L-BFGS-B found.
+
+    The one place where a :class:`BinaryLogisticRegression` gets its fitted
+    attributes, whether from its own ``fit`` or from the one-vs-rest fast path
+    that solved many problems together. It warns when the run did not
+    converge. ``report=False`` skips the ``verbose`` summary line, for a
+    caller that prints its own.
+
+    Parameters
+    ----------
+    estimator : BinaryLogisticRegression
+        The estimator, with the parameters the problem was solved with.
+    result : scipy.optimize.OptimizeResult
+        What L-BFGS-B returned.
+    classes : ndarray of shape (2,)
+        The two classes.
+    problem_name : str, default=None
+        Names the problem in warnings and in the summary line.
+    report : bool, default=True
+        Whether to print the summary line when ``estimator.verbose``.
+
+    Returns
+    -------
+    estimator : BinaryLogisticRegression
+        The same estimator, fitted.
+    """
+    attributes = solution_attributes(result.x, classes, estimator.fit_intercept)
+    for name, value in attributes.items():
+        setattr(estimator, name, value)
+    estimator.n_iter_ = check_convergence(
+        result,
+        max_iter=estimator.max_iter,
+        tol=estimator.tol,
+        problem_name=problem_name,
+    )
+    if estimator.verbose and report:
+        status = "converged" if result.status == 0 else "did not converge"
+        name = f" ({problem_name})" if problem_name else ""
+        print(
+            f"[BinaryLogisticRegression]{name} {status} after "
+            f"{estimator.n_iter_} iteration(s), objective {result.fun:.10g}"
         )
+    return estimator
 
 
 def iteration_printer(prefix=""):

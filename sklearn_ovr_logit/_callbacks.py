@@ -6,6 +6,8 @@ and ``set_callbacks`` raises an error that says what is needed.
 """
 
 import contextlib
+import threading
+from dataclasses import dataclass, replace
 
 import sklearn
 
@@ -15,6 +17,13 @@ except ImportError:  # scikit-learn < 1.9
     CallbackSupportMixin = None
 
 CALLBACKS_AVAILABLE = CallbackSupportMixin is not None
+
+# scikit-learn's callbacks are not thread-safe: in a worker process, every
+# callback shares one connection back to the main process, and two threads
+# writing to it at once corrupt the messages. The lockstep runs report from
+# one thread each, so every call into a callback context goes through this
+# lock.
+_DELIVERY_LOCK = threading.Lock()
 
 
 class _NullCallbackContext:
@@ -101,27 +110,123 @@ class LbfgsIterationReporter:
         return lambda: self._attributes(x)
 
     def _begin(self, x):
-        context = self._context.subcontext(task_name="lbfgs-iter")
-        context.call_on_fit_task_begin(
-            **self._hook_args, reconstruction_attributes=self._reconstruction(x)
-        )
+        with _DELIVERY_LOCK:
+            context = self._context.subcontext(task_name="lbfgs-iter")
+            context.call_on_fit_task_begin(
+                **self._hook_args, reconstruction_attributes=self._reconstruction(x)
+            )
         return context
 
     def __call__(self, intermediate_result):
         x = intermediate_result.x.copy()
-        self._iteration_context.call_on_fit_task_end(
-            **self._hook_args, reconstruction_attributes=self._reconstruction(x)
-        )
-        if self._printer is not None:
-            self._printer(intermediate_result)
+        with _DELIVERY_LOCK:
+            self._iteration_context.call_on_fit_task_end(
+                **self._hook_args, reconstruction_attributes=self._reconstruction(x)
+            )
+            if self._printer is not None:
+                self._printer(intermediate_result)
         self._iteration_context = self._begin(x)
 
     def close(self):
-        self._iteration_context.call_on_fit_task_end(
-            estimator=self._hook_args["estimator"]
-        )
+        with _DELIVERY_LOCK:
+            self._iteration_context.call_on_fit_task_end(
+                estimator=self._hook_args["estimator"]
+            )
 
 
 def iteration_subtasks(max_iter):
     """Number of sub-tasks an L-BFGS-B run may open (one spare, see close)."""
     return max(max_iter, 1) + 1
+
+
+@dataclass
+class ProblemCallbacks:
+    """What the runs of a lockstep fit report: one callback task per problem.
+
+    Each problem's task opens when its run starts and has one sub-task per
+    L-BFGS-B iteration (see :class:`LbfgsIterationReporter`).
+
+    Parameters
+    ----------
+    contexts : list of CallbackContext
+        The task of each problem.
+    estimator : estimator instance
+        The estimator reported to the callbacks.
+    y, metadata : objects
+        Passed to the callback hooks (``X`` is passed to :meth:`start` and
+        :meth:`finish` instead, so that a joblib backend that ships arguments
+        sends it once).
+    printers : list of callable or None
+        Per problem, what to call after each iteration for ``verbose`` output.
+    attributes : list of callable or None
+        Per problem, ``attributes(x)`` gives the fitted attributes at ``x``
+        (for callbacks that score intermediate models), or None.
+    """
+
+    contexts: list
+    estimator: object
+    y: object
+    metadata: dict | None
+    printers: list | None = None
+    attributes: list | None = None
+
+    def select(self, problems):
+        """The callbacks of some of the problems (a shard or a wave)."""
+
+        def pick(values):
+            return None if values is None else [values[i] for i in problems]
+
+        return replace(
+            self,
+            contexts=pick(self.contexts),
+            printers=pick(self.printers),
+            attributes=pick(self.attributes),
+        )
+
+    def start(self, X, coef0):
+        """Open each problem's task; one L-BFGS-B callback per problem."""
+        with _DELIVERY_LOCK:
+            for context in self.contexts:
+                context.call_on_fit_task_begin(
+                    estimator=self.estimator, X=X, y=self.y, metadata=self.metadata
+                )
+        n_problems = len(self.contexts)
+        printers = self.printers or [None] * n_problems
+        attributes = self.attributes or [None] * n_problems
+        return [
+            LbfgsIterationReporter(
+                context,
+                self.estimator,
+                X,
+                self.y,
+                self.metadata,
+                x0,
+                attributes=attribute,
+                printer=printer,
+            )
+            for context, x0, printer, attribute in zip(
+                self.contexts, coef0, printers, attributes, strict=True
+            )
+        ]
+
+    def finish(self, X, reporters, results):
+        """Close the iteration tasks, then each problem's task.
+
+        ``results`` are the runs' ``scipy.optimize.OptimizeResult``.
+        """
+        for reporter in reporters:
+            reporter.close()
+        attributes = self.attributes or [None] * len(self.contexts)
+        with _DELIVERY_LOCK:
+            for context, attribute, result in zip(
+                self.contexts, attributes, results, strict=True
+            ):
+                context.call_on_fit_task_end(
+                    estimator=self.estimator,
+                    X=X,
+                    y=self.y,
+                    metadata=self.metadata,
+                    reconstruction_attributes=(
+                        None if attribute is None else attribute(result.x)
+                    ),
+                )

@@ -1,216 +1,590 @@
-"""The binary logistic loss and its gradient, for one or several problems at once.
+"""Loss and gradient of a batch of binary logistic problems, a block of rows at a time.
 
-Every problem shares the design matrix ``X`` and has its own coefficients, 0/1
-targets, sample weights and L2 strength. Stacking the problems as rows turns the
-two passes over ``X`` of a gradient evaluation into matrix-matrix products,
-which is what lets the one-vs-rest fast path read ``X`` twice per round for all
-classes instead of twice per class.
+Every problem of a batch shares the design matrix ``X``. A problem separates
+one label from the rest; it has its own coefficients, one of a few shared rows
+of sample weights (all ones, the user's weights, or those of a cross-validation
+fold), its own class weights and its own L2 strength.
 
 For one problem with coefficients ``w``, intercept ``b``, ``z = X @ w + b``,
-targets ``y`` in {0, 1}, sample weights ``s`` summing to ``S`` and
-``l2_reg_strength = 1 / (C * S)``, the objective is
+targets ``y`` in {0, 1}, weights ``s`` (sample weight times class weight)
+summing to ``S`` and ``l2_reg_strength = 1 / (C * S)``, the objective is
 
     f(w, b) = (1/S) * sum_i s_i * (log(1 + exp(z_i)) - y_i * z_i)
               + l2_reg_strength / 2 * ||w||^2,
 
 the same as scikit-learn's ``LogisticRegression(solver="lbfgs")``.
 
-Everything per sample is laid out with one row per problem, shape
-(n_problems, n_samples): the products ``W @ X.T`` and ``R @ X`` then keep the
-few problems as the short side of OpenBLAS's kernels, which measured 1.3 to 1.7
-times faster on MNIST than ``X @ W.T`` and ``X.T @ R`` for 2 to 10 problems.
-The pointwise work runs in place in a :class:`LossWorkspace` reused across
-evaluations: fresh arrays of that size cost a page fault per 4 KiB on first
-touch, which took longer than the arithmetic itself (11.6 ms against 4.3 ms
-for 10 problems of 60,000 samples).
+An evaluation walks through ``X`` in blocks of rows. For each block it computes
+the margins of all problems (one matrix product), the pointwise loss and
+residuals, and the block's share of the gradient (a second product) while the
+block is still in cache. Targets are made per block from the label indicator,
+and weights from the block's sample weights and the class weights, so the
+memory of an evaluation grows with problems times block rows, never with
+problems times samples. Ranges of blocks run in threads of their own, each with
+its own scratch arrays and sums, so that the pointwise work uses every core too.
 """
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 
-# The pointwise work runs on blocks of problems of about this many entries: big
-# enough that numpy's overhead per call is small, small enough to stay in cache.
-_BLOCK_ENTRIES = 1 << 16
+# A dense block of X of about this many bytes stays in a core's cache between
+# the two products.
+_X_BLOCK_BYTES = 1 << 20
+# Fewer rows per block make numpy's overhead per call dominate.
+_MIN_BLOCK_ROWS = 64
+# The per-sample arrays of a block (margins, a temporary, residuals and
+# weights, one row per problem) take about this many bytes at most.
+_SCRATCH_BYTES = 12 << 20
 
 
-class LossWorkspace:
-    """Arrays that :func:`loss_and_gradient` reuses across evaluations.
+class Labels:
+    """Which labels each sample has: the pattern of an (n_samples, n_labels) 0/1 matrix.
 
-    It holds the margins and residuals of every problem, and two scratch
-    arrays for the pointwise work, which runs on a few problems at a time.
-
-    Parameters
-    ----------
-    n_problems : int
-        The largest number of problems evaluated together.
-    n_samples : int
-        Number of samples (rows of ``X``).
-
-    Examples
-    --------
-    >>> from sklearn_ovr_logit._loss import LossWorkspace
-    >>> margins, residuals, scratch = LossWorkspace(10, 5).arrays(3)
-    >>> margins.shape, residuals.shape, scratch.shape
-    ((3, 5), (3, 5), (2, 10, 5))
-    """
-
-    def __init__(self, n_problems, n_samples):
-        self._per_problem = np.empty((2, n_problems, n_samples))
-        block = min(n_problems, max(1, _BLOCK_ENTRIES // max(n_samples, 1)))
-        self._scratch = np.empty((2, block, n_samples))
-
-    def arrays(self, n_problems):
-        """Margins and residuals, and the scratch arrays, all C-contiguous.
-
-        Margins and residuals have shape (n_problems, n_samples); the scratch
-        arrays (2, block, n_samples), where block is how many problems the
-        pointwise work takes at a time.
-        """
-        if n_problems > self._per_problem.shape[1]:
-            raise ValueError(
-                f"This workspace holds {self._per_problem.shape[1]} problems, "
-                f"not {n_problems}."
-            )
-        margins, residuals = self._per_problem[:, :n_problems]
-        return margins, residuals, self._scratch
-
-
-def loss_and_gradient(
-    coef,
-    X,
-    Y,
-    sample_weight,
-    sample_weight_sum,
-    l2_reg_strength,
-    fit_intercept,
-    workspace=None,
-):
-    """Objective values and gradients of ``m`` binary logistic problems.
+    The positive entries are stored by rows, as in a CSR matrix without values.
+    A multiclass target has one entry per sample; a multilabel target any number.
 
     Parameters
     ----------
-    coef : ndarray of shape (m, n_features + fit_intercept), float64
-        One row of coefficients per problem, the intercept last.
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        Design matrix, float32 or float64. It is only read; its matrix products
-        run in its own dtype.
-    Y : ndarray of shape (m, n_samples), float64
-        Targets in {0, 1}, one row per problem.
-    sample_weight : ndarray of shape (m, n_samples) or (1, n_samples), or None
-        Sample weights (already multiplied by class weights), per problem or
-        shared by all. ``None`` means all ones.
-    sample_weight_sum : ndarray of shape (m,)
-        Sum of each problem's sample weights, ``S`` in the objective.
-    l2_reg_strength : ndarray of shape (m,)
-        ``1 / (C * S)`` per problem; zero for no penalty.
-    fit_intercept : bool
-        Whether the last entry of each row of ``coef`` is an intercept.
-    workspace : LossWorkspace or None, default=None
-        Scratch arrays for at least ``m`` problems, reused by repeated calls;
-        ``None`` allocates them for this call.
-
-    Returns
-    -------
-    loss : ndarray of shape (m,), float64
-        Objective value of each problem.
-    gradient : ndarray of shape (m, n_features + fit_intercept), float64
-        Gradient of each problem's objective with respect to its row of ``coef``.
+    indptr : ndarray of shape (n_samples + 1,)
+        The entries of sample ``i`` are ``indices[indptr[i]:indptr[i + 1]]``.
+    indices : ndarray of shape (n_entries,)
+        Label of each entry, in ``[0, n_labels)``.
+    n_labels : int
+        Number of labels.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_ovr_logit._loss import loss_and_gradient
+    >>> from sklearn_ovr_logit._loss import Labels
+    >>> labels = Labels.from_codes(np.array([2, 0, 2]), n_labels=3)
+    >>> labels.weighted_counts(None)
+    array([1., 0., 2.])
+    """
+
+    def __init__(self, indptr, indices, n_labels):
+        self.indptr = np.asarray(indptr, dtype=np.intp)
+        self.indices = np.asarray(indices, dtype=np.intp)
+        self.n_labels = int(n_labels)
+        # One label per sample: the entries of a block are its rows in order.
+        self.one_per_sample = self.indices.shape[0] == self.indptr.shape[0] - 1 and (
+            np.array_equal(self.indptr, np.arange(self.indptr.shape[0]))
+        )
+
+    @classmethod
+    def from_codes(cls, codes, n_labels):
+        """One label per sample, ``codes[i]`` in ``[0, n_labels)``."""
+        codes = np.asarray(codes, dtype=np.intp)
+        return cls(np.arange(codes.shape[0] + 1), codes, n_labels)
+
+    @classmethod
+    def from_indicator(cls, Y):
+        """From a dense or sparse 0/1 matrix of shape (n_samples, n_labels)."""
+        Y = sparse.csr_array(Y)
+        Y.eliminate_zeros()
+        Y.sort_indices()
+        return cls(Y.indptr, Y.indices, Y.shape[1])
+
+    @property
+    def n_samples(self):
+        return self.indptr.shape[0] - 1
+
+    def rows(self, start, stop):
+        """The labels of samples ``start`` to ``stop`` (excluded)."""
+        indptr = self.indptr[start : stop + 1]
+        indices = self.indices[indptr[0] : indptr[-1]]
+        return Labels(indptr - indptr[0], indices, self.n_labels)
+
+    def entries(self, start, stop):
+        """Sample (relative to ``start``) and label of each entry of those rows."""
+        first, last = self.indptr[start], self.indptr[stop]
+        labels = self.indices[first:last]
+        if self.one_per_sample:
+            return np.arange(stop - start), labels
+        counts = np.diff(self.indptr[start : stop + 1])
+        return np.repeat(np.arange(stop - start), counts), labels
+
+    def weighted_counts(self, sample_weight):
+        """Sum of the sample weights of the samples that have each label.
+
+        ``sample_weight`` is None (all ones) or of shape (n_samples,).
+        """
+        if sample_weight is None:
+            counts = np.bincount(self.indices, minlength=self.n_labels)
+            return counts.astype(np.float64)
+        rows, labels = self.entries(0, self.n_samples)
+        return np.bincount(labels, weights=sample_weight[rows], minlength=self.n_labels)
+
+
+@dataclass(frozen=True)
+class Problems:
+    """What sets the binary problems of a batch apart, one entry per problem.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n_problems,), int
+        The label each problem separates from the rest (its target is 1 for
+        the samples that have it).
+    weight_rows : ndarray of shape (n_problems,), int, or None
+        The row of the sample weights each problem uses; None when there is
+        one row (or none) for all.
+    class_weights : ndarray of shape (n_problems, 2), or None
+        Weight of the rest and of the label, multiplying the sample weights;
+        None when both are one for every problem.
+    """
+
+    labels: np.ndarray
+    weight_rows: np.ndarray | None = None
+    class_weights: np.ndarray | None = None
+
+    def __len__(self):
+        return self.labels.shape[0]
+
+    def select(self, index):
+        """The problems at ``index`` (an array of positions or a slice)."""
+        return Problems(
+            labels=self.labels[index],
+            weight_rows=None if self.weight_rows is None else self.weight_rows[index],
+            class_weights=(
+                None if self.class_weights is None else self.class_weights[index]
+            ),
+        )
+
+    def label_map(self, n_labels):
+        """A :class:`_LabelMap` from labels to these problems."""
+        return _LabelMap(self.labels, n_labels)
+
+
+class _LabelMap:
+    """Finds the (problem, sample) pairs whose target is 1 among a block's entries."""
+
+    def __init__(self, problem_labels, n_labels):
+        per_label = np.bincount(problem_labels, minlength=n_labels)
+        self._one_each = per_label.max(initial=0) <= 1
+        if self._one_each:
+            self._position = np.full(n_labels, -1, dtype=np.intp)
+            self._position[problem_labels] = np.arange(problem_labels.shape[0])
+        else:
+            # Several problems per label (folds, values of C): each entry is a
+            # positive target of every problem with that label.
+            self._per_label = per_label
+            self._order = np.argsort(problem_labels, kind="stable")
+            self._starts = np.cumsum(per_label) - per_label
+
+    def positive_pairs(self, rows, labels):
+        """(problem, row) arrays of the positive targets, from a block's entries.
+
+        ``rows`` and ``labels`` are the entries, as :meth:`Labels.entries`
+        gives them.
+        """
+        if self._one_each:
+            problems = self._position[labels]
+            kept = problems >= 0
+            return problems[kept], rows[kept]
+        repeats = self._per_label[labels]
+        offsets = np.arange(repeats.sum()) - np.repeat(
+            np.cumsum(repeats) - repeats, repeats
+        )
+        problems = self._order[np.repeat(self._starts[labels], repeats) + offsets]
+        return problems, np.repeat(rows, repeats)
+
+
+def weight_sums(labels, sample_weight, problems):
+    """``S`` of each problem: its sample weights times class weights, summed.
+
+    Parameters
+    ----------
+    labels : Labels
+        The labels of the samples.
+    sample_weight : ndarray of shape (n_weight_rows, n_samples), or None
+        Rows of sample weights; None means all ones.
+    problems : Problems
+        The problems.
+
+    Returns
+    -------
+    sums : ndarray of shape (n_problems,)
+    """
+    if sample_weight is None:
+        totals = np.array([float(labels.n_samples)])
+        positives = labels.weighted_counts(None)[np.newaxis, :]
+    else:
+        totals = sample_weight.sum(axis=1)
+        positives = np.stack([labels.weighted_counts(row) for row in sample_weight])
+    row = 0 if problems.weight_rows is None else problems.weight_rows
+    positive = positives[row, problems.labels]
+    negative = totals[row] - positive
+    if problems.class_weights is None:
+        return positive + negative
+    return problems.class_weights[:, 0] * negative + problems.class_weights[:, 1] * (
+        positive
+    )
+
+
+class _Scratch:
+    """One thread's arrays: the per-sample work of a block, and gradient sums.
+
+    Sparse products read and write one row per sample, so for sparse ``X`` the
+    per-sample arrays are stored (block rows, problems) and used through their
+    transpose; for dense ``X`` they are stored (problems, block rows).
+    """
+
+    def __init__(self, n_problems, block_rows, n_features, dtype, samples_first):
+        self._samples_first = samples_first
+        shape = (block_rows, n_problems) if samples_first else (n_problems, block_rows)
+        # Margins, a temporary, residuals; and weights when they differ by problem.
+        self._per_sample = np.empty((4,) + shape)
+        # float32 X: the products' operands and results in float32.
+        self._low_precision = (
+            None if dtype == np.float64 else np.empty((2,) + shape, dtype=dtype)
+        )
+        self.gradient = np.empty((n_problems, n_features))
+        self.block_gradient = np.empty((n_problems, n_features), dtype=dtype)
+
+    def _view(self, array, n_problems, n_rows):
+        if self._samples_first:
+            return array[:n_rows, :n_problems].T
+        return array[:n_problems, :n_rows]
+
+    def per_sample(self, n_problems, n_rows):
+        """Margins, temporary, residuals and weights, each (n_problems, n_rows)."""
+        return [self._view(a, n_problems, n_rows) for a in self._per_sample]
+
+    def low_precision(self, n_problems, n_rows):
+        """Two (n_problems, n_rows) arrays in X's dtype, or None for float64 X."""
+        if self._low_precision is None:
+            return None
+        return [self._view(a, n_problems, n_rows) for a in self._low_precision]
+
+
+class RowBlockEvaluator:
+    """Weighted loss and gradient sums of a batch of problems over the rows of X.
+
+    It cuts ``X`` into blocks of rows once, hands contiguous ranges of blocks
+    to threads, and keeps each thread's scratch arrays for all evaluations.
+    Use it as a context manager, or call :meth:`close`, to stop the threads.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Design matrix, float32 or float64, only read. Products run in its
+        dtype, everything else in float64. A sparse ``X`` is copied once, by
+        blocks of rows stored by columns (CSC).
+    labels : Labels
+        The labels of the samples.
+    sample_weight : ndarray of shape (n_weight_rows, n_samples), or None
+        Rows of sample weights (float64); None means all ones.
+    max_problems : int
+        The largest number of problems evaluated together.
+    fit_intercept : bool
+        Whether the last coefficient of each problem is an intercept.
+    n_threads : int, default=1
+        Number of threads the rows are shared among. Each calls BLAS on its
+        own blocks, so BLAS itself should run one thread meanwhile.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ovr_logit._loss import Labels, Problems, RowBlockEvaluator
     >>> X = np.array([[0.0], [1.0], [2.0]])
-    >>> Y = np.array([[0.0, 0.0, 1.0]])
-    >>> loss, grad = loss_and_gradient(
-    ...     np.zeros((1, 2)), X, Y, None, np.array([3.0]), np.array([0.0]), True
+    >>> labels = Labels.from_codes(np.array([0, 0, 1]), n_labels=2)
+    >>> with RowBlockEvaluator(X, labels, None, 1, fit_intercept=True) as evaluator:
+    ...     loss_sum, gradient_sum = evaluator.weighted_sums(
+    ...         np.zeros((1, 2)), Problems(labels=np.array([1]))
+    ...     )
+    >>> loss_sum / 3  # log(2) at w = 0
+    array([0.69314718])
+    """
+
+    def __init__(
+        self, X, labels, sample_weight, max_problems, *, fit_intercept, n_threads=1
+    ):
+        n_samples, n_features = X.shape
+        self.n_features = n_features
+        self.labels = labels
+        self.sample_weight = sample_weight
+        self.fit_intercept = fit_intercept
+        self.max_problems = max_problems
+        self.dtype = X.dtype
+        self.is_sparse = sparse.issparse(X)
+        block_rows = _block_rows(X, max_problems, n_threads)
+        self._blocks = [
+            (start, min(start + block_rows, n_samples))
+            for start in range(0, max(n_samples, 1), block_rows)
+        ]
+        if self.is_sparse:
+            # Stored by columns, a block's product with the coefficients and
+            # its product with the residuals both stream through the
+            # coefficient-sized arrays, which are the large ones for text.
+            X = sparse.csr_array(X)
+            self._X_blocks = [sparse.csc_array(X[a:b]) for a, b in self._blocks]
+        else:
+            self._X_blocks = [X[a:b] for a, b in self._blocks]
+        n_threads = max(1, min(n_threads, len(self._blocks)))
+        # Contiguous ranges of blocks, one per thread: the partial sums are
+        # always added in the same order, whichever thread finishes first.
+        bounds = np.linspace(0, len(self._blocks), n_threads + 1).round().astype(int)
+        self._ranges = [range(bounds[t], bounds[t + 1]) for t in range(n_threads)]
+        self._scratch = [
+            _Scratch(max_problems, block_rows, n_features, X.dtype, self.is_sparse)
+            for _ in range(n_threads)
+        ]
+        self._pool = None
+        if n_threads > 1:
+            self._pool = ThreadPoolExecutor(
+                n_threads - 1, thread_name_prefix="sklearn_ovr_logit-rows-"
+            )
+
+    @property
+    def n_threads(self):
+        """Number of threads the blocks are shared among."""
+        return len(self._ranges)
+
+    def close(self):
+        """Stop the threads."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def weighted_sums(self, coef, problems):
+        """Sums over the samples of the weighted losses and gradient terms.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (n_problems, n_features + fit_intercept)
+            One row of coefficients per problem, the intercept last.
+        problems : Problems
+            The problems, at most ``max_problems``.
+
+        Returns
+        -------
+        loss_sums : ndarray of shape (n_problems,)
+            ``sum_i s_i * (log(1 + exp(z_i)) - y_i * z_i)`` of each problem.
+        gradient_sums : ndarray of shape (n_problems, n_features + fit_intercept)
+            ``sum_i s_i * (expit(z_i) - y_i) * [x_i, 1]`` of each problem.
+        """
+        n_problems = len(problems)
+        if n_problems > self.max_problems:
+            raise ValueError(
+                f"This evaluator takes {self.max_problems} problems at most, "
+                f"not {n_problems}."
+            )
+        job = _Evaluation(self, coef, problems)
+        futures = [
+            self._pool.submit(job.run, self._ranges[t], self._scratch[t])
+            for t in range(1, self.n_threads)
+        ]
+        parts = [job.run(self._ranges[0], self._scratch[0])]
+        parts += [future.result() for future in futures]
+        loss_sums = parts[0][0].copy()
+        gradient_sums = np.empty((n_problems, coef.shape[1]))
+        gradient_sums[:, : self.n_features] = parts[0][1]
+        for loss, gradient, _ in parts[1:]:
+            loss_sums += loss
+            gradient_sums[:, : self.n_features] += gradient
+        if self.fit_intercept:
+            gradient_sums[:, -1] = parts[0][2]
+            for _, _, residual_sum in parts[1:]:
+                gradient_sums[:, -1] += residual_sum
+        return loss_sums, gradient_sums
+
+
+def _block_rows(X, n_problems, n_threads):
+    """Rows per block: X's block in cache, scratch bounded, every thread busy."""
+    n_samples, n_features = X.shape
+    rows = _SCRATCH_BYTES // (4 * 8 * max(n_problems, 1))
+    if not sparse.issparse(X):
+        rows = min(rows, _X_BLOCK_BYTES // max(n_features * X.dtype.itemsize, 1))
+    rows = min(rows, -(-n_samples // max(n_threads, 1)))
+    return int(max(rows, _MIN_BLOCK_ROWS, 1))
+
+
+class _Evaluation:
+    """One evaluation of a batch: the work each thread does on its blocks."""
+
+    def __init__(self, evaluator, coef, problems):
+        self.evaluator = evaluator
+        self.problems = problems
+        n_features = evaluator.n_features
+        weights = coef[:, :n_features].astype(evaluator.dtype)
+        # Sparse blocks multiply (n_features, n_problems) coefficients, so
+        # that each stored entry of X reads one contiguous row of them.
+        self.weights = weights.T.copy() if evaluator.is_sparse else weights
+        self.intercept = coef[:, -1:] if evaluator.fit_intercept else None
+        self.label_map = problems.label_map(evaluator.labels.n_labels)
+
+    def run(self, block_range, scratch):
+        """Loss sums, gradient sums (features) and residual sums over some blocks."""
+        n_problems = len(self.problems)
+        loss_sums = np.zeros(n_problems)
+        residual_sums = np.zeros(n_problems)
+        gradient = scratch.gradient[:n_problems]
+        gradient[...] = 0.0
+        for block in block_range:
+            start, stop = self.evaluator._blocks[block]
+            X_block = self.evaluator._X_blocks[block]
+            n_rows = stop - start
+            margins, temporary, residuals, weight_array = scratch.per_sample(
+                n_problems, n_rows
+            )
+            low_precision = scratch.low_precision(n_problems, n_rows)
+            self._margins(X_block, margins, low_precision)
+            if self.intercept is not None:
+                margins += self.intercept
+            positive = self.label_map.positive_pairs(
+                *self.evaluator.labels.entries(start, stop)
+            )
+            weights = self._weights(start, stop, positive, weight_array)
+            loss_sums += _pointwise(margins, positive, weights, temporary, residuals)
+            residual_sums += residuals.sum(axis=1)
+            self._add_gradient(X_block, residuals, low_precision, scratch, gradient)
+        return loss_sums, gradient, residual_sums
+
+    def _margins(self, X_block, margins, low_precision):
+        """Write ``weights @ X_block.T`` into ``margins`` (float64)."""
+        if sparse.issparse(X_block):
+            margins.T[...] = X_block @ self.weights
+        elif low_precision is None:
+            np.matmul(self.weights, X_block.T, out=margins)
+        else:
+            np.matmul(self.weights, X_block.T, out=low_precision[0])
+            margins[...] = low_precision[0]
+
+    def _add_gradient(self, X_block, residuals, low_precision, scratch, gradient):
+        """Add ``residuals @ X_block`` to ``gradient`` (float64)."""
+        if low_precision is not None:
+            low_precision[1][...] = residuals
+            residuals = low_precision[1]
+        if sparse.issparse(X_block):
+            # The transpose of a CSC block is a CSR matrix whose rows
+            # (features) each write one row of the product.
+            gradient += (X_block.T @ residuals.T).T
+            return
+        block_gradient = scratch.block_gradient[: residuals.shape[0]]
+        np.matmul(residuals, X_block, out=block_gradient)
+        gradient += block_gradient
+
+    def _weights(self, start, stop, positive, weight_array):
+        """Sample weights times class weights of the block; None for all ones."""
+        sample_weight = self.evaluator.sample_weight
+        problems = self.problems
+        if sample_weight is None and problems.class_weights is None:
+            return None
+        if sample_weight is None:
+            rows = np.ones((1, stop - start))
+        elif problems.weight_rows is None:
+            rows = sample_weight[:1, start:stop]
+        else:
+            rows = sample_weight[problems.weight_rows, start:stop]
+        if problems.class_weights is None:
+            return rows
+        # The weight of the rest everywhere, then the label's where it is 1.
+        np.multiply(problems.class_weights[:, :1], rows, out=weight_array)
+        problem, row = positive
+        row_of = problem if rows.shape[0] > 1 else np.zeros_like(problem)
+        label_weight = problems.class_weights[problem, 1]
+        weight_array[problem, row] = label_weight * rows[row_of, row]
+        return weight_array
+
+
+def _pointwise(margins, positive, weights, temporary, residuals):
+    """Weighted loss sum of each problem (row); residuals into ``residuals``.
+
+    With the sign flipped for positive targets, ``t = (1 - 2 y) z``, the loss
+    ``log(1 + exp(z)) - y z`` is ``log(1 + exp(t))`` and the residual
+    ``expit(z) - y`` is ``(1 - 2 y) expit(t)``. Both are written with
+    ``exp(-|t|)``, in (0, 1], so no margin, however large, overflows or loses
+    a small tail probability. ``margins`` and ``temporary`` are overwritten.
+
+    Parameters
+    ----------
+    margins : ndarray of shape (n_problems, n_rows)
+    positive : tuple of two int arrays
+        (problem, row) of the entries whose target is 1.
+    weights : ndarray of shape (n_problems, n_rows) or (1, n_rows), or None
+    temporary, residuals : ndarray of shape (n_problems, n_rows)
+    """
+    margins[positive] *= -1.0
+    exp_minus_abs = temporary
+    np.abs(margins, out=exp_minus_abs)
+    np.negative(exp_minus_abs, out=exp_minus_abs)
+    np.exp(exp_minus_abs, out=exp_minus_abs)
+    # log(1 + exp(t)) = log1p(exp(-|t|)) + max(t, 0)
+    np.log1p(exp_minus_abs, out=residuals)
+    loss = _row_sums(residuals, weights)
+    np.maximum(margins, 0.0, out=residuals)
+    loss += _row_sums(residuals, weights)
+    # expit(t) = exp(min(t, 0)) / (1 + exp(-|t|))
+    np.minimum(margins, 0.0, out=residuals)
+    np.exp(residuals, out=residuals)
+    exp_minus_abs += 1.0
+    residuals /= exp_minus_abs
+    if weights is not None:
+        residuals *= weights
+    residuals[positive] *= -1.0
+    return loss
+
+
+def _row_sums(values, weights):
+    if weights is None:
+        return values.sum(axis=1)
+    if weights.shape[0] == 1:
+        return values @ weights[0]
+    return np.einsum("ij,ij->i", values, weights)
+
+
+def loss_and_gradient(coef, evaluator, problems, weight_sums, l2_reg_strength):
+    """Objective values and gradients of a batch of binary logistic problems.
+
+    Parameters
+    ----------
+    coef : ndarray of shape (n_problems, n_features + fit_intercept), float64
+        One row of coefficients per problem, the intercept last.
+    evaluator : RowBlockEvaluator
+        The data, cut into blocks of rows.
+    problems : Problems
+        The problems.
+    weight_sums : ndarray of shape (n_problems,)
+        ``S`` of each problem (see :func:`weight_sums`).
+    l2_reg_strength : ndarray of shape (n_problems,)
+        ``1 / (C * S)`` of each problem; zero for no penalty.
+
+    Returns
+    -------
+    loss : ndarray of shape (n_problems,)
+        Objective value of each problem.
+    gradient : ndarray of shape (n_problems, n_features + fit_intercept)
+        Gradient of each problem's objective with respect to its coefficients.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ovr_logit._loss import (
+    ...     Labels, Problems, RowBlockEvaluator, loss_and_gradient
+    ... )
+    >>> X = np.array([[0.0], [1.0], [2.0]])
+    >>> labels = Labels.from_codes(np.array([0, 0, 1]), n_labels=2)
+    >>> evaluator = RowBlockEvaluator(X, labels, None, 1, fit_intercept=True)
+    >>> loss, gradient = loss_and_gradient(
+    ...     np.zeros((1, 2)), evaluator, Problems(np.array([1])),
+    ...     np.array([3.0]), np.array([0.0]),
     ... )
     >>> loss  # log(2) at w = 0
     array([0.69314718])
     """
-    n_problems = coef.shape[0]
-    n_features = X.shape[1]
-    if workspace is None:
-        workspace = LossWorkspace(n_problems, X.shape[0])
-    margins, residual, scratch = workspace.arrays(n_problems)
-
+    n_features = evaluator.n_features
+    loss, gradient = evaluator.weighted_sums(coef, problems)
+    loss /= weight_sums
+    gradient /= weight_sums[:, np.newaxis]
     weights = coef[:, :n_features]
-    # Products run in X's dtype so that float32 X is never up-cast (copied).
-    _margins(X, weights.astype(X.dtype, copy=False), out=margins)
-    if fit_intercept:
-        margins += coef[:, -1:]
-    if sample_weight is not None:
-        sample_weight = np.broadcast_to(sample_weight, margins.shape)
-    loss = np.empty(n_problems)
-    block = scratch.shape[1]
-    for start in range(0, n_problems, block):
-        rows = slice(start, min(start + block, n_problems))
-        size = rows.stop - rows.start
-        loss[rows] = _pointwise_loss_and_residual(
-            margins[rows],
-            Y[rows],
-            None if sample_weight is None else sample_weight[rows],
-            residual[rows],
-            scratch[0, :size],
-            scratch[1, :size],
-        )
-    residual /= sample_weight_sum[:, np.newaxis]
-
-    loss /= sample_weight_sum
     loss += 0.5 * l2_reg_strength * np.einsum("ij,ij->i", weights, weights)
-
-    gradient = np.empty_like(coef)
-    gradient[:, :n_features] = _x_gradient(X, residual.astype(X.dtype, copy=False))
     gradient[:, :n_features] += l2_reg_strength[:, np.newaxis] * weights
-    if fit_intercept:
-        gradient[:, -1] = residual.sum(axis=1)
     return loss, gradient
-
-
-def _pointwise_loss_and_residual(
-    margins, targets, sample_weight, residual, pointwise_loss, exp_minus_abs
-):
-    """Weighted loss sum of each problem (row); ``s * (expit(z) - y)`` to ``residual``.
-
-    Both the loss ``log(1 + exp(z)) - y z`` and ``expit(z)`` are written in
-    terms of ``exp(-|z|)``, which lies in (0, 1], so no margin, however large,
-    overflows, underflows with a warning or loses the small tail
-    probabilities. ``pointwise_loss`` and ``exp_minus_abs`` are overwritten.
-    """
-    np.abs(margins, out=exp_minus_abs)
-    np.negative(exp_minus_abs, out=exp_minus_abs)
-    np.exp(exp_minus_abs, out=exp_minus_abs)
-    # log(1 + exp(z)) = log1p(exp(-|z|)) + max(z, 0)
-    np.log1p(exp_minus_abs, out=pointwise_loss)
-    np.maximum(margins, 0.0, out=residual)
-    pointwise_loss += residual
-    np.multiply(targets, margins, out=residual)
-    pointwise_loss -= residual
-    # expit(z) = exp(min(z, 0)) / (1 + exp(-|z|)); exp(min(z, 0)) is exp(-|z|)
-    # for negative margins and 1 otherwise, several times faster than np.where.
-    np.minimum(margins, 0.0, out=residual)
-    np.exp(residual, out=residual)
-    exp_minus_abs += 1.0
-    residual /= exp_minus_abs
-    residual -= targets
-    if sample_weight is None:
-        return pointwise_loss.sum(axis=1)
-    residual *= sample_weight
-    return np.einsum("ij,ij->i", pointwise_loss, sample_weight)
-
-
-def _margins(X, weights, out):
-    """Write ``X @ weights.T``, laid out as (m, n_samples), into ``out``."""
-    if sparse.issparse(X):
-        out[...] = (X @ weights.T).T
-    elif X.dtype == out.dtype:
-        np.matmul(weights, X.T, out=out)
-    else:
-        out[...] = weights @ X.T
-
-
-def _x_gradient(X, residual):
-    """``X.T @ residual.T`` laid out as (m, n_features)."""
-    if sparse.issparse(X):
-        return (X.T @ residual.T).T
-    return residual @ X

@@ -2,13 +2,12 @@
 
 import array
 import warnings
-from dataclasses import dataclass, replace
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import effective_n_jobs
 from scipy.special import expit, log_expit
+from sklearn import get_config
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -33,25 +32,27 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
     _check_sample_weight,
     _num_samples,
+    check_consistent_length,
     check_is_fitted,
     validate_data,
 )
 
 from ._binary import (
     BinaryLogisticRegression,
-    binary_problem_weights,
+    class_weight_pairs,
     initial_coef,
     iteration_printer,
+    set_solution,
     two_class_proba,
 )
 from ._callbacks import (
     CallbackSupportMixin,
-    LbfgsIterationReporter,
+    ProblemCallbacks,
     _NullCallbackContext,
     iteration_subtasks,
 )
-from ._loss import LossWorkspace, loss_and_gradient
-from ._solver import minimize_lbfgs_lockstep, single_threaded_optimizer_blas
+from ._lockstep import LbfgsSettings, ProblemBatch, solve
+from ._loss import Labels, Problems
 
 _BINARY_CLASSES = np.array([0, 1])
 
@@ -91,8 +92,13 @@ def _fit_binary(
         context.call_on_fit_task_begin(estimator=caller, X=X, y=column)
         context.call_on_fit_task_end(estimator=caller, X=X, y=column)
         return _ConstantPredictor().fit(X, unique)
-    # With warm_start the previous fit of this class is the starting point.
-    estimator = previous if previous is not None else clone(estimator)
+    if previous is not None and type(previous) is type(estimator):
+        # With warm_start, the previous fit of this class is the starting
+        # point, refitted with the current parameters (cloned, so that nested
+        # estimators are never shared between classes).
+        estimator = previous.set_params(**clone(estimator).get_params(deep=False))
+    else:
+        estimator = clone(estimator)
     with context.propagate_callback_context(estimator):
         context.call_on_fit_task_begin(estimator=caller, X=X, y=column)
         estimator.fit(X, column, **fit_params)
@@ -318,20 +324,27 @@ class OneVsRestClassifier(
         _raise_for_params(fit_params, self, "fit")
         routed_params = process_routing(self, "fit", **fit_params)
         estimator = self._base_estimator()
+        fast = _uses_fast_path(estimator)
+        if fast and not get_config()["skip_parameter_validation"]:
+            # The fast path never calls the base estimator's fit: validate its
+            # parameters as that fit would, before any work.
+            estimator._validate_params()
         _check_can_predict(estimator)
+        check_consistent_length(X, y)
         previous_classes = getattr(self, "classes_", None)
         previous = self._previous_estimators(estimator)
 
         self.label_binarizer_ = LabelBinarizer(sparse_output=True)
         Y = self.label_binarizer_.fit_transform(y).tocsc()
         self.classes_ = self.label_binarizer_.classes_
+        if self.multilabel_:
+            _check_indicator_values(Y)
         if previous is not None and not (
             len(previous) == Y.shape[1]
             and np.array_equal(previous_classes, self.classes_)
         ):
             # Other classes than last time: nothing to warm-start from.
             previous = None
-        fast = _uses_fast_path(estimator)
 
         # One callback task per class; in the fast path each has one sub-task
         # per L-BFGS-B iteration, in the generic path the base estimator's fit
@@ -410,74 +423,100 @@ class OneVsRestClassifier(
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-        params = estimator.get_params(deep=False)
         n_samples, n_features = X.shape
-        n_columns = Y.shape[1]
-
-        estimators = [None] * n_columns
-        problems, weights, weight_sums, coef0 = [], [], [], []
-        # One row per binary problem, filled in place: a list of columns
-        # stacked at the end would hold every target twice.
-        targets = np.empty((n_columns, n_samples))
-        for index in range(n_columns):
-            column = Y[:, [index]].toarray().ravel()
-            unique = np.unique(column)
-            if unique.shape[0] == 1:
-                _warn_constant_label(column, self._column_classes(index))
-                estimators[index] = _ConstantPredictor().fit(X, unique)
-                contexts[index].call_on_fit_task_begin(estimator=self, X=X, y=y)
-                contexts[index].call_on_fit_task_end(estimator=self, X=X, y=y)
-                continue
-            column_weights, weight_sum = binary_problem_weights(
-                column, _BINARY_CLASSES, sample_weight, params["class_weight"]
-            )
-            targets[len(problems)] = column
-            problems.append(index)
-            weights.append(column_weights)
-            weight_sums.append(weight_sum)
-            start = None if previous is None else previous[index]
-            coef0.append(initial_coef(n_features, params["fit_intercept"], start))
-
-        if problems:
-            metadata = (
-                None if sample_weight is None else {"sample_weight": sample_weight}
-            )
-            progress = _Progress(
-                contexts=[contexts[index] for index in problems],
-                labels=[self.classes_[index] for index in problems],
-                estimator=self,
-                y=y,
-                metadata=metadata,
-                print_iterations=max(self.verbose, params["verbose"]) >= 2,
-            )
-            results = _fit_problems_lockstep(
-                X,
-                targets[: len(problems)],
-                _stack_weights(weights, sample_weight),
-                np.array(weight_sums),
-                np.array(coef0),
-                params,
-                progress,
-                n_jobs=self.n_jobs,
+        labels = Labels.from_indicator(Y)
+        positive_counts = labels.weighted_counts(None)
+        constant = (positive_counts == 0) | (positive_counts == n_samples)
+        estimators = [None] * Y.shape[1]
+        for index in np.flatnonzero(constant):
+            column = np.full(n_samples, int(positive_counts[index] > 0))
+            _warn_constant_label(column, self._column_classes(index))
+            estimators[index] = _ConstantPredictor().fit(X, column[:1])
+            contexts[index].call_on_fit_task_begin(estimator=self, X=X, y=y)
+            contexts[index].call_on_fit_task_end(estimator=self, X=X, y=y)
+        fitted = np.flatnonzero(~constant)
+        if fitted.shape[0]:
+            results = self._solve_classes(
+                X, y, labels, fitted, estimator, sample_weight, previous, contexts
             )
             kind = "label" if self.multilabel_ else "class"
-            for index, result in zip(problems, results, strict=True):
+            for index, result in zip(fitted, results, strict=True):
                 binary = clone(estimator)
                 binary.n_features_in_ = n_features
                 if hasattr(self, "feature_names_in_"):
                     binary.feature_names_in_ = self.feature_names_in_
-                binary._set_solution(
-                    _BINARY_CLASSES,
+                estimators[index] = set_solution(
+                    binary,
                     result,
+                    _BINARY_CLASSES,
                     problem_name=f"{kind} {self.classes_[index]}",
                     # One summary line per class: the meta-estimator's, if it
                     # prints one, else the base estimator's.
                     report=not self.verbose,
                 )
-                estimators[index] = binary
                 if self.verbose:
-                    _print_class_summary(self.classes_[index], binary, result)
+                    label = self.classes_[index]
+                    _print_class_summary(label, estimators[index], result)
         self.estimators_ = estimators
+
+    def _solve_classes(
+        self, X, y, labels, fitted, estimator, sample_weight, previous, contexts
+    ):
+        """One L-BFGS-B run per column ``fitted`` of the label indicator."""
+        totals = np.full(
+            fitted.shape[0],
+            X.shape[0] if sample_weight is None else sample_weight.sum(),
+            dtype=np.float64,
+        )
+        problems = Problems(
+            labels=fitted,
+            class_weights=class_weight_pairs(
+                estimator.class_weight,
+                _BINARY_CLASSES,
+                labels.weighted_counts(sample_weight)[fitted],
+                totals,
+            ),
+        )
+        batch = ProblemBatch.from_labels(
+            X,
+            labels,
+            problems,
+            C=estimator.C,
+            fit_intercept=estimator.fit_intercept,
+            sample_weight=None if sample_weight is None else sample_weight[None, :],
+        )
+        coef0 = np.array(
+            [
+                initial_coef(
+                    X.shape[1],
+                    estimator.fit_intercept,
+                    None if previous is None else previous[index],
+                )
+                for index in fitted
+            ]
+        )
+        print_iterations = max(self.verbose, estimator.verbose) >= 2
+        callbacks = ProblemCallbacks(
+            contexts=[contexts[index] for index in fitted],
+            estimator=self,
+            y=y,
+            metadata=(
+                None if sample_weight is None else {"sample_weight": sample_weight}
+            ),
+            printers=[
+                iteration_printer(f"[class {self.classes_[index]}] ")
+                if print_iterations
+                else None
+                for index in fitted
+            ],
+        )
+        return solve(
+            batch,
+            coef0,
+            LbfgsSettings(tol=estimator.tol, max_iter=estimator.max_iter),
+            callbacks=callbacks,
+            n_jobs=self.n_jobs,
+        )
 
     @available_if(_estimators_have("partial_fit"))
     @_fit_context(prefer_skip_nested_validation=False)
@@ -783,132 +822,17 @@ def _check_can_predict(estimator):
         )
 
 
-def _stack_weights(weights, sample_weight):
-    """Weights as one (n_problems, n_samples) array, or a shared row, or None."""
-    if all(w is None for w in weights):
-        return None
-    if all(w is sample_weight for w in weights):
-        return sample_weight[np.newaxis, :]
-    # With class weights every problem has its own array.
-    return np.array(weights)
-
-
-def _fit_problems_lockstep(
-    X, targets, weights, weight_sums, coef0, params, progress, n_jobs
-):
-    """Solve the binary problems (rows of ``targets``), sharded over jobs."""
-    n_problems = targets.shape[0]
-    n_shards = min(effective_n_jobs(n_jobs), n_problems)
-    if n_shards <= 1:
-        return _solve_shard(X, targets, weights, weight_sums, coef0, params, progress)
-    shards = np.array_split(np.arange(n_problems), n_shards)
-    shard_results = Parallel(n_jobs=n_jobs)(
-        delayed(_solve_shard)(
-            X,
-            targets[shard],
-            _weight_rows(weights, shard),
-            weight_sums[shard],
-            coef0[shard],
-            params,
-            progress.select(shard),
+def _check_indicator_values(Y):
+    """A multilabel indicator must say 0 (label absent) or 1 (present)."""
+    values = np.unique(Y.data)
+    if not np.all(np.isin(values, [0, 1])):
+        present = np.union1d(values, [0]) if Y.nnz < np.prod(Y.shape) else values
+        raise ValueError(
+            f"The multilabel indicator y has the values {present.tolist()}; "
+            "one-vs-rest needs 0 where a sample does not have a label and 1 "
+            "where it does. Convert it first, for example with "
+            "(y == y.max()).astype(int)."
         )
-        for shard in shards
-    )
-    return [result for results in shard_results for result in results]
-
-
-def _weight_rows(weights, rows):
-    """The weights of some problems; a shared row (or None) serves them all."""
-    if weights is None or weights.shape[0] == 1:
-        return weights
-    return weights[rows]
-
-
-def _solve_shard(X, targets, weights, weight_sums, coef0, params, progress):
-    """Run one L-BFGS-B per row of ``targets``, evaluations batched."""
-    fit_intercept = params["fit_intercept"]
-    l2_reg_strength = 1.0 / (params["C"] * weight_sums)
-    n_problems = targets.shape[0]
-    workspace = LossWorkspace(n_problems, X.shape[0])
-
-    def batch_fun_and_grad(runs, coef):
-        if len(runs) == n_problems:
-            Y, W, sums, l2 = targets, weights, weight_sums, l2_reg_strength
-        else:
-            Y = targets[runs]
-            W = _weight_rows(weights, runs)
-            sums, l2 = weight_sums[runs], l2_reg_strength[runs]
-        return loss_and_gradient(
-            coef, X, Y, W, sums, l2, fit_intercept, workspace=workspace
-        )
-
-    reporters = progress.reporters(X, coef0)
-    with single_threaded_optimizer_blas():
-        results = minimize_lbfgs_lockstep(
-            batch_fun_and_grad,
-            coef0,
-            tol=params["tol"],
-            max_iter=params["max_iter"],
-            callbacks=reporters,
-        )
-    for reporter in reporters:
-        reporter.close()
-    progress.close(X)
-    return results
-
-
-@dataclass
-class _Progress:
-    """What the fast path reports, per class, to callbacks and verbose output."""
-
-    # X is not kept here but passed to each shard once, so that a joblib
-    # backend that ships arguments (dask) sends it only once.
-    contexts: list
-    labels: list
-    estimator: object
-    y: object
-    metadata: dict | None
-    print_iterations: bool
-
-    def select(self, problems):
-        """The progress of some of the problems (for a shard)."""
-        return replace(
-            self,
-            contexts=[self.contexts[i] for i in problems],
-            labels=[self.labels[i] for i in problems],
-        )
-
-    def reporters(self, X, coef0):
-        """One L-BFGS-B callback per problem, opening its iteration tasks."""
-        for context in self.contexts:
-            context.call_on_fit_task_begin(
-                estimator=self.estimator, X=X, y=self.y, metadata=self.metadata
-            )
-        return [
-            LbfgsIterationReporter(
-                context,
-                self.estimator,
-                X,
-                self.y,
-                self.metadata,
-                x0,
-                attributes=None,
-                printer=(
-                    iteration_printer(f"[class {label}] ")
-                    if self.print_iterations
-                    else None
-                ),
-            )
-            for context, label, x0 in zip(
-                self.contexts, self.labels, coef0, strict=True
-            )
-        ]
-
-    def close(self, X):
-        for context in self.contexts:
-            context.call_on_fit_task_end(
-                estimator=self.estimator, X=X, y=self.y, metadata=self.metadata
-            )
 
 
 def _print_class_summary(label, binary, result):

@@ -35,6 +35,20 @@ _LBFGS_OPTIONS = {
 
 
 @functools.cache
+def _blas_controller():
+    # Scanning the loaded libraries takes milliseconds; the thread counts
+    # that threadpoolctl reports are read afresh on each use.
+    return ThreadpoolController().select(user_api="blas")
+
+
+def _from_scipy(library):
+    roots = [Path(scipy.__file__).resolve().parent]
+    roots.append(roots[0].with_name("scipy.libs"))
+    filepath = Path(library.filepath).resolve()
+    return any(root in filepath.parents for root in roots)
+
+
+@functools.cache
 def _scipy_only_blas():
     """The BLAS libraries that scipy loaded for itself, apart from numpy's.
 
@@ -44,17 +58,10 @@ def _scipy_only_blas():
     numpy's BLAS needs for the products with ``X``. When both packages share one
     BLAS (conda, system packages), there is nothing separate to limit.
     """
-    roots = [Path(scipy.__file__).resolve().parent]
-    roots.append(roots[0].with_name("scipy.libs"))
-    controller = ThreadpoolController()
-
-    def from_scipy(library):
-        filepath = Path(library.filepath).resolve()
-        return any(root in filepath.parents for root in roots)
-
+    controller = _blas_controller()
     # A shared BLAS lives outside scipy's folders, so it is never selected.
     scipy_paths = sorted(
-        {lib.filepath for lib in controller.lib_controllers if from_scipy(lib)}
+        {lib.filepath for lib in controller.lib_controllers if _from_scipy(lib)}
     )
     return controller.select(filepath=scipy_paths) if scipy_paths else None
 
@@ -71,6 +78,28 @@ def single_threaded_optimizer_blas():
         return
     with scipy_blas.limit(limits=1):
         yield
+
+
+@contextmanager
+def blas_threads_for_rows():
+    """Share the cores among threads that each run BLAS on their own rows.
+
+    Yields the number of threads to use: as many as numpy's BLAS would use
+    now, so that ``threadpoolctl`` limits, joblib's limits in its workers and
+    ``OPENBLAS_NUM_THREADS`` all carry over. Meanwhile every BLAS runs one
+    thread, which also keeps scipy's from spinning while L-BFGS-B runs.
+    """
+    controller = _blas_controller()
+    n_threads = max(
+        (lib.num_threads for lib in controller.lib_controllers if not _from_scipy(lib)),
+        default=1,
+    )
+    if n_threads <= 1:
+        with single_threaded_optimizer_blas():
+            yield 1
+        return
+    with controller.limit(limits=1):
+        yield n_threads
 
 
 def _lbfgs_options(tol, max_iter):
@@ -240,6 +269,17 @@ def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=
     n_problems = x0.shape[0]
     if callbacks is None:
         callbacks = [None] * n_problems
+    if n_problems == 1:
+        # Nothing to wait for: the run evaluates in this thread.
+        def fun_and_grad(x):
+            losses, gradients = batch_fun_and_grad([0], x[np.newaxis, :])
+            return float(losses[0]), gradients[0]
+
+        return [
+            minimize_lbfgs(
+                fun_and_grad, x0[0], tol=tol, max_iter=max_iter, callback=callbacks[0]
+            )
+        ]
     evaluator = _LockstepEvaluator(batch_fun_and_grad, n_problems)
     results = [None] * n_problems
 

@@ -1,106 +1,230 @@
-"""The loss and gradient: against a direct numpy formula, in every code path."""
+"""The row-blocked loss and gradient: against a direct formula, in every code path."""
+
+import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
-from threadpoolctl import threadpool_limits
+from numpy.testing import assert_allclose, assert_array_equal
 
-from sklearn_ovr_logit._loss import LossWorkspace, loss_and_gradient
+import sklearn_ovr_logit._loss as loss_module
+from sklearn_ovr_logit._loss import (
+    Labels,
+    Problems,
+    RowBlockEvaluator,
+    loss_and_gradient,
+    weight_sums,
+)
 
 
-def direct(coef, X, Y, sample_weight, C):
-    """Objective and gradient of each problem with plain numpy, float64."""
+def direct(coef, X, targets, weights, C):
+    """Objective and gradient of each problem with plain numpy, float64.
+
+    ``targets`` and ``weights`` are (n_problems, n_samples) dense arrays.
+    """
     X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
     losses, gradients = [], []
     for k in range(coef.shape[0]):
         w, b = coef[k, :-1], coef[k, -1]
-        s = np.ones(X.shape[0]) if sample_weight is None else sample_weight[k]
+        s = weights[k]
         z = X @ w + b
         total = s.sum()
         losses.append(
-            s @ (np.logaddexp(0, z) - Y[k] * z) / total + w @ w / (2 * C * total)
+            s @ (np.logaddexp(0, z) - targets[k] * z) / total + w @ w / (2 * C * total)
         )
-        r = s * (0.5 * (1 + np.tanh(z / 2)) - Y[k]) / total
+        r = s * (0.5 * (1 + np.tanh(z / 2)) - targets[k]) / total
         gradients.append(np.append(X.T @ r + w / (C * total), r.sum()))
     return np.array(losses), np.array(gradients)
 
 
-@pytest.fixture
-def problem():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(3000, 400))
-    Y = (rng.random((3, 3000)) < 0.4).astype(np.float64)
-    sample_weight = rng.uniform(0, 2, size=(3, 3000))
-    coef = rng.normal(size=(3, 401)) * 0.05
-    return X, Y, sample_weight, coef
+def evaluate(coef, X, labels, sample_weight, problems, C, n_threads=1):
+    sums = weight_sums(labels, sample_weight, problems)
+    with RowBlockEvaluator(
+        X,
+        labels,
+        sample_weight,
+        len(problems),
+        fit_intercept=True,
+        n_threads=n_threads,
+    ) as evaluator:
+        return loss_and_gradient(coef, evaluator, problems, sums, 1 / (C * sums))
 
 
-@pytest.mark.parametrize("n_threads", [1, 2])
-@pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix, sp.csc_matrix])
-def test_matches_direct_formula(problem, n_threads, weighted, container):
-    X, Y, sample_weight, coef = problem
-    weights = sample_weight if weighted else None
-    sums = weights.sum(axis=1) if weighted else np.full(3, float(X.shape[0]))
-    C = 0.5
-    with threadpool_limits(n_threads, user_api="blas"):
-        loss, gradient = loss_and_gradient(
-            coef, container(X), Y, weights, sums, 1 / (C * sums), True
+def dense_targets_and_weights(labels, sample_weight, problems):
+    """The classes x samples arrays the evaluator never builds, for the oracle."""
+    indicator = np.zeros((labels.n_samples, labels.n_labels))
+    rows, columns = labels.entries(0, labels.n_samples)
+    indicator[rows, columns] = 1
+    targets = indicator[:, problems.labels].T
+    if sample_weight is None:
+        sample_weight = np.ones((1, labels.n_samples))
+    rows = 0 if problems.weight_rows is None else problems.weight_rows
+    weights = np.broadcast_to(sample_weight[rows], targets.shape).copy()
+    if problems.class_weights is not None:
+        weights *= np.where(
+            targets == 1,
+            problems.class_weights[:, 1:],
+            problems.class_weights[:, :1],
         )
-    expected_loss, expected_gradient = direct(coef, X, Y, weights, C)
+    return targets, weights
+
+
+@pytest.fixture
+def multiclass():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 40))
+    codes = rng.integers(0, 5, size=3000)
+    coef = rng.normal(size=(5, 41)) * 0.3
+    return X, Labels.from_codes(codes, 5), coef
+
+
+@pytest.fixture(params=["one block", "many blocks"])
+def block_size(request, monkeypatch):
+    if request.param == "many blocks":
+        # 64 rows per block: 47 blocks, the last one partial.
+        monkeypatch.setattr(loss_module, "_X_BLOCK_BYTES", 64 * 40 * 8)
+        monkeypatch.setattr(loss_module, "_SCRATCH_BYTES", 64 * 4 * 8 * 5)
+    return request.param
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix, sp.csc_array])
+def test_matches_direct_formula(multiclass, block_size, n_threads, container):
+    X, labels, coef = multiclass
+    problems = Problems(labels=np.arange(5))
+    loss, gradient = evaluate(
+        coef, container(X), labels, None, problems, 0.5, n_threads
+    )
+    targets, weights = dense_targets_and_weights(labels, None, problems)
+    expected_loss, expected_gradient = direct(coef, X, targets, weights, 0.5)
     assert_allclose(loss, expected_loss, rtol=1e-12)
     assert_allclose(gradient, expected_gradient, rtol=1e-9, atol=1e-13)
 
 
-def test_float32_products_float64_sums(problem):
-    X, Y, _, coef = problem
-    sums = np.full(3, float(X.shape[0]))
-    loss32, gradient32 = loss_and_gradient(
-        coef, X.astype(np.float32), Y, None, sums, 1 / sums, True
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+def test_weights_per_problem(multiclass, block_size, container):
+    """Sample weight rows (folds), class weights, several problems per label."""
+    X, labels, _ = multiclass
+    rng = np.random.default_rng(1)
+    sample_weight = rng.uniform(0, 2, size=(3, X.shape[0]))
+    sample_weight[1, ::3] = 0.0  # held-out rows of a fold
+    problems = Problems(
+        labels=np.array([0, 0, 3, 1, 3, 4, 4]),
+        weight_rows=np.array([0, 1, 2, 1, 0, 2, 0]),
+        class_weights=rng.uniform(0.2, 3, size=(7, 2)),
     )
-    loss64, gradient64 = loss_and_gradient(coef, X, Y, None, sums, 1 / sums, True)
+    coef = rng.normal(size=(7, 41)) * 0.3
+    loss, gradient = evaluate(coef, container(X), labels, sample_weight, problems, 2.0)
+    targets, weights = dense_targets_and_weights(labels, sample_weight, problems)
+    expected_loss, expected_gradient = direct(coef, X, targets, weights, 2.0)
+    assert_allclose(loss, expected_loss, rtol=1e-12)
+    assert_allclose(gradient, expected_gradient, rtol=1e-9, atol=1e-13)
+    assert_allclose(
+        weight_sums(labels, sample_weight, problems), weights.sum(axis=1), rtol=1e-13
+    )
+
+
+def test_multilabel_and_a_label_of_no_problem(block_size):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(500, 40))
+    indicator = rng.random((500, 6)) < 0.3
+    labels = Labels.from_indicator(sp.csr_array(indicator))
+    # Label 2 has no problem here; label 5 has two.
+    problems = Problems(labels=np.array([5, 0, 1, 3, 4, 5]))
+    coef = rng.normal(size=(6, 41)) * 0.3
+    loss, gradient = evaluate(coef, X, labels, None, problems, 1.0)
+    targets, weights = dense_targets_and_weights(labels, None, problems)
+    assert_array_equal(targets, indicator[:, problems.labels].T)
+    expected_loss, expected_gradient = direct(coef, X, targets, weights, 1.0)
+    assert_allclose(loss, expected_loss, rtol=1e-12)
+    assert_allclose(gradient, expected_gradient, rtol=1e-9, atol=1e-13)
+
+
+def test_fewer_problems_than_the_evaluator_takes(multiclass, block_size):
+    """One evaluator serves the shrinking rounds of a lockstep fit."""
+    X, labels, coef = multiclass
+    all_problems = Problems(labels=np.arange(5))
+    sums = weight_sums(labels, None, all_problems)
+    targets, weights = dense_targets_and_weights(labels, None, all_problems)
+    expected_loss, expected_gradient = direct(coef, X, targets, weights, 1.0)
+    with RowBlockEvaluator(X, labels, None, 5, fit_intercept=True) as evaluator:
+        for rows in [[0, 1, 2, 3, 4], [1, 3], [4]]:
+            loss, gradient = loss_and_gradient(
+                coef[rows],
+                evaluator,
+                all_problems.select(rows),
+                sums[rows],
+                1 / sums[rows],
+            )
+            assert_allclose(loss, expected_loss[rows], rtol=1e-12)
+            assert_allclose(gradient, expected_gradient[rows], rtol=1e-9, atol=1e-13)
+        with pytest.raises(ValueError, match="takes 5 problems at most, not 6"):
+            evaluator.weighted_sums(np.zeros((6, 41)), Problems(np.zeros(6, int)))
+
+
+def test_float32_products_float64_sums(multiclass):
+    X, labels, coef = multiclass
+    problems = Problems(labels=np.arange(5))
+    loss32, gradient32 = evaluate(coef, X.astype(np.float32), labels, None, problems, 1)
+    loss64, gradient64 = evaluate(coef, X, labels, None, problems, 1)
     assert loss32.dtype == gradient32.dtype == np.float64
     # float32 products: relative errors of a few 1e-7.
     assert_allclose(loss32, loss64, rtol=1e-6)
     assert_allclose(gradient32, gradient64, rtol=1e-4, atol=1e-6)
+    assert not np.array_equal(loss32, loss64)
 
 
-@pytest.mark.parametrize("weighted", [False, True])
-def test_problems_in_several_blocks(weighted):
-    # 1000 samples: the pointwise work takes 65 problems at a time, so 70
-    # problems run as a full block and a partial one.
-    rng = np.random.default_rng(1)
-    n_problems, n_samples = 70, 1000
-    X = rng.normal(size=(n_samples, 20))
-    Y = (rng.random((n_problems, n_samples)) < 0.3).astype(np.float64)
-    weights = rng.uniform(0, 2, size=(n_problems, n_samples)) if weighted else None
-    sums = weights.sum(axis=1) if weighted else np.full(n_problems, float(n_samples))
-    coef = rng.normal(size=(n_problems, 21))
-    workspace = LossWorkspace(n_problems, n_samples)
-    assert workspace.arrays(n_problems)[2].shape[1] == 65
-    expected_loss, expected_gradient = direct(coef, X, Y, weights, 2.0)
-    loss, gradient = loss_and_gradient(
-        coef, X, Y, weights, sums, 1 / (2.0 * sums), True, workspace=workspace
+def test_threads_give_the_same_sums_every_time(multiclass, block_size):
+    """The partial sums of the threads are added in a fixed order."""
+    X, labels, coef = multiclass
+    problems = Problems(labels=np.arange(5))
+    first = evaluate(coef, X, labels, None, problems, 1.0, n_threads=2)
+    for _ in range(5):
+        again = evaluate(coef, X, labels, None, problems, 1.0, n_threads=2)
+        assert_array_equal(again[0], first[0])
+        assert_array_equal(again[1], first[1])
+
+
+def test_loss_at_extreme_margins():
+    margins = np.array([[-1e6], [-1e4], [-30.0], [0.0], [30.0], [1e4], [1e6]])
+    X = margins  # one feature, coefficient 1: z equals X
+    labels = Labels.from_indicator(np.array([[0, 1, 0, 1, 1, 0, 1]]).T)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        evaluator = RowBlockEvaluator(X, labels, None, 1, fit_intercept=False)
+        loss, gradient = loss_and_gradient(
+            np.array([[1.0]]),
+            evaluator,
+            Problems(np.array([0])),
+            np.array([7.0]),
+            np.array([0.0]),
+        )
+    # Wrong-side points cost |z|, right-side ones next to nothing.
+    expected = (
+        0
+        + 1e4
+        + np.log1p(np.exp(-30.0))
+        + np.log(2)
+        + np.log1p(np.exp(-30.0))
+        + 1e4
+        + 0
+    ) / 7
+    assert loss[0] == pytest.approx(expected, rel=1e-15)
+    # expit(z) - y: -1 at z=-1e4 with y=1, +1 at z=1e4 with y=0, tiny tails kept.
+    residuals = np.array([0, -1, np.exp(-30) / (1 + np.exp(-30)), -0.5, 0, 1, 0])
+    assert gradient[0, 0] == pytest.approx(residuals @ margins[:, 0] / 7, rel=1e-15)
+
+
+def test_labels():
+    labels = Labels.from_indicator(
+        sp.csr_array(np.array([[1, 0, 1], [0, 0, 0], [0, 1, 1]]))
     )
-    assert_allclose(loss, expected_loss, rtol=1e-12)
-    assert_allclose(gradient, expected_gradient, rtol=1e-9, atol=1e-13)
-    # The same workspace serves fewer problems, as the lockstep rounds shrink.
-    rows = [3, 40, 66]
-    loss, gradient = loss_and_gradient(
-        coef[rows],
-        X,
-        Y[rows],
-        None if weights is None else weights[rows],
-        sums[rows],
-        1 / (2.0 * sums[rows]),
-        True,
-        workspace=workspace,
-    )
-    assert_allclose(loss, expected_loss[rows], rtol=1e-12)
-    assert_allclose(gradient, expected_gradient[rows], rtol=1e-9, atol=1e-13)
-
-
-def test_workspace_too_small():
-    with pytest.raises(ValueError, match="holds 2 problems, not 3"):
-        LossWorkspace(2, 10).arrays(3)
+    assert labels.n_samples == 3
+    assert not labels.one_per_sample
+    rows, columns = labels.entries(1, 3)
+    assert_array_equal(rows, [1, 1])
+    assert_array_equal(columns, [1, 2])
+    assert_array_equal(labels.weighted_counts(np.array([1.0, 5.0, 0.5])), [1, 0.5, 1.5])
+    tail = labels.rows(1, 3)
+    assert_array_equal(tail.indptr, [0, 0, 2])
+    assert Labels.from_codes(np.array([1, 0]), 2).one_per_sample

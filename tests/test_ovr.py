@@ -22,7 +22,7 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
-import sklearn_ovr_logit._ovr as ovr_module
+import sklearn_ovr_logit._lockstep as lockstep_module
 from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
 from sklearn_ovr_logit._solver import THREAD_PREFIX
 
@@ -318,9 +318,9 @@ def test_exception_in_evaluation_does_not_hang(multiclass_data, monkeypatch):
             raise MemoryError("simulated failure in round 5")
         return loss_and_gradient(coef, *args, **kwargs)
 
-    loss_and_gradient = ovr_module.loss_and_gradient
+    loss_and_gradient = lockstep_module.loss_and_gradient
     model = our_ovr().fit(X, y)
-    monkeypatch.setattr(ovr_module, "loss_and_gradient", failing_loss)
+    monkeypatch.setattr(lockstep_module, "loss_and_gradient", failing_loss)
     with pytest.raises(MemoryError, match="round 5") as excinfo:
         model.fit(X, y)
     assert len(calls) == 5

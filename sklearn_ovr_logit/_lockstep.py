@@ -1,0 +1,229 @@
+"""The fast path: binary logistic problems on one X, fitted in lockstep.
+
+This is the one seam between the estimators and the numerical core. An
+estimator describes its problems as a :class:`ProblemBatch` (the data, the
+label each problem separates from the rest, class weights, ``C``) and calls
+:func:`solve`, which
+
+- splits the problems into shards, one per joblib job (``n_jobs``);
+- within a shard, runs them in waves whose L-BFGS-B states fit in the memory
+  budget;
+- within a wave, runs one L-BFGS-B per problem in lockstep: each round, one
+  row-blocked pass over ``X`` evaluates every problem still running.
+
+Every problem follows exactly the iterates it would follow alone: the shards,
+waves and rounds only decide which evaluations share a pass over ``X``.
+:class:`~sklearn_ovr_logit.BinaryLogisticRegression` fits its single problem
+through the same path.
+"""
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.utils.parallel import Parallel, delayed
+
+from ._loss import RowBlockEvaluator, loss_and_gradient, weight_sums
+from ._solver import blas_threads_for_rows, minimize_lbfgs_lockstep
+
+# Concurrent L-BFGS-B runs keep at most about this much state (their
+# histories) unless the caller gives another budget.
+DEFAULT_SOLVER_MEMORY = 256 << 20
+
+# scipy's L-BFGS-B keeps 2 * 10 history vectors and about 15 more of the
+# problem's size, in float64, plus a few int32 arrays.
+_STATE_BYTES_PER_PARAMETER = 8 * 35
+
+
+@dataclass(frozen=True)
+class LbfgsSettings:
+    """How each L-BFGS-B run stops.
+
+    Parameters
+    ----------
+    tol : float
+        Stop when the largest entry of the projected gradient is at most ``tol``.
+    max_iter : int
+        Maximum number of iterations of each run.
+    """
+
+    tol: float
+    max_iter: int
+
+
+@dataclass(frozen=True)
+class ProblemBatch:
+    """Binary logistic problems that share one ``X``.
+
+    Build it with :meth:`from_labels`, which computes the weight sums.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Validated data, float32 or float64.
+    labels : Labels
+        The labels of the samples.
+    sample_weight : ndarray of shape (n_weight_rows, n_samples), or None
+        Rows of sample weights; None means all ones.
+    problems : Problems
+        The label, weight row and class weights of each problem.
+    C : ndarray of shape (n_problems,)
+        Inverse regularisation strength of each problem; ``inf`` for none.
+    fit_intercept : bool
+        Whether each problem has an (unpenalised) intercept.
+    weight_sums : ndarray of shape (n_problems,)
+        ``S`` of each problem: its weights (sample times class weights) summed.
+    """
+
+    X: object
+    labels: object
+    sample_weight: np.ndarray | None
+    problems: object
+    C: np.ndarray
+    fit_intercept: bool
+    weight_sums: np.ndarray
+
+    @classmethod
+    def from_labels(cls, X, labels, problems, *, C, fit_intercept, sample_weight=None):
+        """A batch, with the weight sums computed and checked.
+
+        ``C`` is one value for every problem or one per problem.
+        """
+        sums = weight_sums(labels, sample_weight, problems)
+        if not np.all(sums > 0):
+            raise ValueError(
+                "The sample weights (times the class weights) sum to zero: at "
+                "least one sample needs a positive weight to fit the model."
+            )
+        C = np.broadcast_to(np.asarray(C, dtype=np.float64), sums.shape).copy()
+        return cls(X, labels, sample_weight, problems, C, fit_intercept, sums)
+
+    def __len__(self):
+        return len(self.problems)
+
+    @property
+    def n_params(self):
+        """Coefficients per problem: the features and the intercept, if any."""
+        return self.X.shape[1] + int(self.fit_intercept)
+
+    @property
+    def l2_reg_strength(self):
+        """``1 / (C * S)`` of each problem, zero without penalty."""
+        return 1.0 / (self.C * self.weight_sums)
+
+    def select(self, index):
+        """The problems at ``index`` (positions or a slice), on the same data."""
+        return replace(
+            self,
+            problems=self.problems.select(index),
+            C=self.C[index],
+            weight_sums=self.weight_sums[index],
+        )
+
+    def evaluator(self, max_problems, n_threads=1):
+        """A :class:`~sklearn_ovr_logit._loss.RowBlockEvaluator` over the data."""
+        return RowBlockEvaluator(
+            self.X,
+            self.labels,
+            self.sample_weight,
+            max_problems,
+            fit_intercept=self.fit_intercept,
+            n_threads=n_threads,
+        )
+
+    def loss_and_gradient(self, coef, evaluator):
+        """Objective value and gradient of each problem at ``coef``."""
+        return loss_and_gradient(
+            coef, evaluator, self.problems, self.weight_sums, self.l2_reg_strength
+        )
+
+
+def wave_size(n_params, solver_memory=None):
+    """How many L-BFGS-B runs of ``n_params`` parameters fit in the budget."""
+    budget = DEFAULT_SOLVER_MEMORY if solver_memory is None else solver_memory
+    return max(1, budget // (n_params * _STATE_BYTES_PER_PARAMETER))
+
+
+def solve(batch, coef0, settings, *, callbacks=None, n_jobs=None, solver_memory=None):
+    """Fit every problem of the batch with its own L-BFGS-B run.
+
+    Parameters
+    ----------
+    batch : ProblemBatch
+        The problems.
+    coef0 : ndarray of shape (n_problems, n_params)
+        Starting point of each problem.
+    settings : LbfgsSettings
+        Stopping rule of the runs.
+    callbacks : ProblemCallbacks or None, default=None
+        What each run reports after each iteration (see ``_callbacks``).
+    n_jobs : int or None, default=None
+        Number of joblib jobs the problems are sharded over.
+    solver_memory : int or None, default=None
+        Budget in bytes for the state of the runs that go on at the same time,
+        over all jobs; None means ``DEFAULT_SOLVER_MEMORY``.
+
+    Returns
+    -------
+    results : list of scipy.optimize.OptimizeResult
+        One per problem, in order.
+    """
+    n_problems = len(batch)
+    n_shards = min(effective_n_jobs(n_jobs), n_problems)
+    budget = DEFAULT_SOLVER_MEMORY if solver_memory is None else solver_memory
+    if n_shards <= 1:
+        return _solve_shard(batch, coef0, settings, callbacks, budget)
+    shards = np.array_split(np.arange(n_problems), n_shards)
+    shard_results = Parallel(n_jobs=n_jobs)(
+        delayed(_solve_shard)(
+            batch.select(shard),
+            coef0[shard],
+            settings,
+            None if callbacks is None else callbacks.select(shard),
+            budget // n_shards,
+        )
+        for shard in shards
+    )
+    return [result for results in shard_results for result in results]
+
+
+def _solve_shard(batch, coef0, settings, callbacks, solver_memory):
+    """Solve some problems in this process, in waves, each wave in lockstep."""
+    n_problems = len(batch)
+    n_waves = math.ceil(n_problems / wave_size(batch.n_params, solver_memory))
+    waves = np.array_split(np.arange(n_problems), n_waves)
+    results = []
+    with (
+        blas_threads_for_rows() as n_threads,
+        batch.evaluator(len(waves[0]), n_threads) as evaluator,
+    ):
+        for wave in waves:
+            results += _solve_wave(
+                batch.select(wave),
+                coef0[wave],
+                settings,
+                None if callbacks is None else callbacks.select(wave),
+                evaluator,
+            )
+    return results
+
+
+def _solve_wave(batch, coef0, settings, callbacks, evaluator):
+    n_problems = len(batch)
+
+    def batch_fun_and_grad(runs, coef):
+        selected = batch if len(runs) == n_problems else batch.select(runs)
+        return selected.loss_and_gradient(coef, evaluator)
+
+    reporters = None if callbacks is None else callbacks.start(batch.X, coef0)
+    results = minimize_lbfgs_lockstep(
+        batch_fun_and_grad,
+        coef0,
+        tol=settings.tol,
+        max_iter=settings.max_iter,
+        callbacks=reporters,
+    )
+    if callbacks is not None:
+        callbacks.finish(batch.X, reporters, results)
+    return results
