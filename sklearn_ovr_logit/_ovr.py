@@ -28,6 +28,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -331,6 +332,7 @@ class OneVsRestClassifier(
             estimator._validate_params()
         _check_can_predict(estimator)
         check_consistent_length(X, y)
+        _check_not_multioutput(y)
         previous_classes = getattr(self, "classes_", None)
         previous = self._previous_estimators(estimator)
 
@@ -819,6 +821,18 @@ def _check_can_predict(estimator):
             "predict_proba, so its binary predictions cannot be combined into "
             "one-vs-rest predictions. Use a classifier that has one of them, or "
             "a regressor."
+        )
+
+
+def _check_not_multioutput(y):
+    """A 2-D y must be a 0/1 label indicator, not several multiclass outputs."""
+    target_type = type_of_target(y, input_name="y")
+    if target_type.endswith("-multioutput"):
+        raise ValueError(
+            f"y is a 2-D array of type {target_type!r}; one-vs-rest takes "
+            "class labels (1-D) or a multilabel indicator with 0 where a "
+            "sample does not have a label and 1 where it does. For several "
+            "multiclass outputs use sklearn.multioutput.MultiOutputClassifier."
         )
 
 

@@ -157,3 +157,21 @@ def test_no_callbacks_no_output(digits, capsys):
     model = OneVsRestClassifier().fit(X, y)
     assert capsys.readouterr().out == ""
     assert np.isfinite(model.coef_).all()
+
+
+@pytest.mark.parametrize("n_jobs", [2, 3])
+def test_progress_bar_with_worker_processes(digits, capsys, n_jobs):
+    """Several runs in one worker report over one connection, one at a time.
+
+    Without the delivery lock, concurrent writes from the runs' threads
+    corrupted the messages (UnpicklingError or EOFError) in most runs.
+    """
+    pytest.importorskip("rich")
+    X, y = digits
+    model = OneVsRestClassifier(
+        BinaryLogisticRegression(tol=1e-10, max_iter=2000), n_jobs=n_jobs
+    )
+    model.set_callbacks(callback.ProgressBar(max_propagation_depth=None))
+    model.fit(X, y)
+    assert len(model.estimators_) == 10
+    assert "OneVsRestClassifier - fit-class" in capsys.readouterr().out
