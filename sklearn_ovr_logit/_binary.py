@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
 )
 
 from ._callbacks import CallbackSupportMixin, LbfgsIterationReporter, iteration_subtasks
+from ._display import DocumentationLinkMixin
 from ._loss import LossWorkspace, loss_and_gradient
 from ._solver import check_convergence, minimize_lbfgs, single_threaded_optimizer_blas
 
@@ -116,7 +117,9 @@ def _sklearn_class_key(label):
         return str(label)
 
 
-class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
+class BinaryLogisticRegression(
+    CallbackSupportMixin, ClassifierMixin, DocumentationLinkMixin, BaseEstimator
+):
     """Binary logistic regression with an optional L2 penalty, fitted by L-BFGS-B.
 
     The optimum is the same as that of scikit-learn's

@@ -50,6 +50,7 @@ from ._callbacks import (
     _NullCallbackContext,
     iteration_subtasks,
 )
+from ._display import DefaultEstimatorDisplayMixin, DocumentationLinkMixin
 from ._loss import LossWorkspace, loss_and_gradient
 from ._solver import minimize_lbfgs_lockstep, single_threaded_optimizer_blas
 
@@ -151,6 +152,8 @@ class OneVsRestClassifier(
     MultiOutputMixin,
     ClassifierMixin,
     MetaEstimatorMixin,
+    DefaultEstimatorDisplayMixin,
+    DocumentationLinkMixin,
     BaseEstimator,
 ):
     """One-vs-the-rest multiclass and multilabel strategy, fast for logistic models.
