@@ -52,6 +52,7 @@ from ._callbacks import (
 )
 from ._display import DefaultEstimatorDisplayMixin, DocumentationLinkMixin
 from ._loss import LossWorkspace, loss_and_gradient
+from ._routing import base_estimator_routing
 from ._solver import minimize_lbfgs_lockstep, single_threaded_optimizer_blas
 
 _BINARY_CLASSES = np.array([0, 1])
@@ -738,7 +739,7 @@ class OneVsRestClassifier(
             MetadataRouter(owner=self)
             .add_self_request(self)
             .add(
-                estimator=self._base_estimator(),
+                estimator=base_estimator_routing(self.estimator),
                 method_mapping=MethodMapping()
                 .add(caller="fit", callee="fit")
                 .add(caller="partial_fit", callee="partial_fit"),
