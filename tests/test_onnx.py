@@ -350,3 +350,40 @@ def test_missing_skl2onnx_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "skl2onnx", None)
     with pytest.raises(ImportError, match=r"pip install \"sklearn-ovr-logit\[onnx\]"):
         register_onnx_converters()
+
+
+def test_fitted_on_a_dataframe():
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import ColumnTransformer
+
+    X, y, X_test = _data(n_classes=3)
+    columns = [f"f{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=columns)
+    model = OneVsRestClassifier().fit(frame, y)
+    # The sample's array gives one input, as the documentation says.
+    labels, proba = _run(model, X_test)
+    np.testing.assert_array_equal(
+        labels, model.predict(pd.DataFrame(X_test, columns=columns))
+    )
+    np.testing.assert_allclose(
+        proba,
+        model.predict_proba(pd.DataFrame(X_test, columns=columns)),
+        atol=PROBA_TOL,
+    )
+    # One input per column, joined by a ColumnTransformer.
+    pipeline = make_pipeline(
+        ColumnTransformer([("scale", StandardScaler(), columns)]),
+        OneVsRestClassifier(),
+    ).fit(frame, y)
+    onx = to_onnx(pipeline, frame[:1], options={"zipmap": False})
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    test_frame = pd.DataFrame(X_test, columns=columns)
+    labels, proba = session.run(
+        None, {name: test_frame[[name]].to_numpy() for name in columns}
+    )
+    np.testing.assert_array_equal(labels, pipeline.predict(test_frame))
+    np.testing.assert_allclose(
+        proba, pipeline.predict_proba(test_frame), atol=PROBA_TOL
+    )
