@@ -48,6 +48,7 @@ from sphinx.util.docutils import SphinxDirective
 
 import sklearn_ovr_logit
 from sklearn_ovr_logit import datasets as _datasets
+from sklearn_ovr_logit import onnx as _onnx
 
 # -- Project information -----------------------------------------------------
 
@@ -162,6 +163,9 @@ _EXTERNAL_PACKAGES = (
     "dask",
     "distributed",
     "threadpoolctl",
+    "skl2onnx",
+    "onnx",
+    "onnxruntime",
     "PIL",
     "os",
     "pathlib",
@@ -354,6 +358,7 @@ def _check_api_page_is_complete(app):
     public = {f"sklearn_ovr_logit.{name}" for name in sklearn_ovr_logit.__all__}
     public.discard("sklearn_ovr_logit.__version__")
     public |= {f"sklearn_ovr_logit.datasets.{name}" for name in _datasets.__all__}
+    public |= {f"sklearn_ovr_logit.onnx.{name}" for name in _onnx.__all__}
     api_text = (DOCS_DIR / "api.rst").read_text(encoding="utf-8")
     listed = set()
     module = None

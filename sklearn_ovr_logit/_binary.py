@@ -14,6 +14,7 @@ from sklearn.utils.validation import (
 )
 
 from ._callbacks import CallbackSupportMixin, ProblemCallbacks, iteration_subtasks
+from ._display import DocumentationLinkMixin
 from ._lockstep import LbfgsSettings, ProblemBatch, solve
 from ._loss import Labels, Problems
 from ._solver import check_convergence
@@ -124,7 +125,9 @@ def _sklearn_class_key(label):
         return str(label)
 
 
-class BinaryLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
+class BinaryLogisticRegression(
+    CallbackSupportMixin, ClassifierMixin, DocumentationLinkMixin, BaseEstimator
+):
     """Binary logistic regression with an optional L2 penalty, fitted by L-BFGS-B.
 
     The optimum is the same as that of scikit-learn's

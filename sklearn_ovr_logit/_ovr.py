@@ -52,8 +52,10 @@ from ._callbacks import (
     _NullCallbackContext,
     iteration_subtasks,
 )
+from ._display import DefaultEstimatorDisplayMixin, DocumentationLinkMixin
 from ._lockstep import LbfgsSettings, ProblemBatch, solve
 from ._loss import Labels, Problems
+from ._routing import base_estimator_routing
 
 _BINARY_CLASSES = np.array([0, 1])
 
@@ -158,6 +160,8 @@ class OneVsRestClassifier(
     MultiOutputMixin,
     ClassifierMixin,
     MetaEstimatorMixin,
+    DefaultEstimatorDisplayMixin,
+    DocumentationLinkMixin,
     BaseEstimator,
 ):
     """One-vs-the-rest multiclass and multilabel strategy, fast for logistic models.
@@ -776,7 +780,7 @@ class OneVsRestClassifier(
             MetadataRouter(owner=self)
             .add_self_request(self)
             .add(
-                estimator=self._base_estimator(),
+                estimator=base_estimator_routing(self.estimator),
                 method_mapping=MethodMapping()
                 .add(caller="fit", callee="fit")
                 .add(caller="partial_fit", callee="partial_fit"),
