@@ -806,11 +806,16 @@ def _normalize_log_proba(log_proba):
     """Rows of probabilities summing to one, from per-class log-probabilities.
 
     Shifting each row by its maximum first keeps the largest entry at
-    ``exp(0) = 1``, so no row underflows to all zeros.
+    ``exp(0) = 1``, so no row underflows to all zeros. A row where every
+    probability is exactly 0 (``-inf`` logs, as a tree's pure leaves give)
+    stays all zeros, as in scikit-learn's one-vs-rest.
     """
-    log_proba = log_proba - log_proba.max(axis=1, keepdims=True)
-    proba = np.exp(log_proba)
-    proba /= proba.sum(axis=1, keepdims=True)
+    row_max = log_proba.max(axis=1, keepdims=True)
+    impossible = np.isneginf(row_max)
+    row_max[impossible] = 0.0
+    proba = np.exp(log_proba - row_max)
+    row_sums = proba.sum(axis=1, keepdims=True)
+    np.divide(proba, row_sums, out=proba, where=row_sums != 0)
     return proba
 
 

@@ -610,3 +610,17 @@ def test_bad_class_weight_values(multiclass_data, weight):
         our_ovr(class_weight={0: 1.0, 1: weight}).fit(X, y)
     with pytest.raises(ValueError, match=message):
         BinaryLogisticRegression(class_weight={0: weight, 1: 1.0}).fit(X, y == 0)
+
+
+def test_rows_where_every_class_has_probability_zero(multiclass_data):
+    """Pure leaves give log-probabilities of -inf; such rows are zeros, not NaN."""
+    X, y = multiclass_data
+    rng = np.random.default_rng(0)
+    X_new = rng.normal(size=(500, X.shape[1])) * 2
+    ours = OneVsRestClassifier(DecisionTreeClassifier(random_state=0)).fit(X, y)
+    theirs = SklearnOneVsRest(DecisionTreeClassifier(random_state=0)).fit(X, y)
+    proba = ours.predict_proba(X_new)
+    expected = theirs.predict_proba(X_new)
+    assert (expected.sum(axis=1) == 0).any()
+    assert not np.isnan(proba).any()
+    assert_allclose(proba, expected)
