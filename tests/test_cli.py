@@ -448,7 +448,7 @@ def _bad_model_files(folder, good_model):
     write("bad-version", {**document, "format_version": "one"}, "bad format_version")
     write("step-not-object", {**document, "steps": [1, steps[1]]}, "step 0 is not")
     write("step-no-name", with_step(0, name="a__b"), "step 0 has no valid 'name'")
-    write("max-value-zero", with_step(0, max_value=0), "max_value must be positive")
+    write("max-value-zero", with_step(0, max_value=0), "max_value must be at least 1")
     write("max-value-text", with_step(0, max_value="255"), "'max_value' must be a n")
     write("n-iter", with_step(1, n_iter=[1, 2]), "'n_iter' must be a list of 10")
     write("params-keys", with_step(1, params={"C": 1}), "'params' must be an object")
@@ -460,7 +460,7 @@ def _bad_model_files(folder, good_model):
     write("classes-unsorted", with_step(1, classes=unsorted), "sorted and distinct")
     write("coef-text", with_step(1, coef="abc"), "'coef' is not an array of num")
     nan = json.dumps(with_step(1, intercept=[float("nan")] * len(classes)))
-    write("intercept-nan", nan, "'intercept' must be non-empty and finite")
+    write("intercept-nan", nan, "NaN is not a valid number in a model file")
     scaler = {
         "name": "scaler",
         "kind": "standard_scaler",
@@ -722,7 +722,7 @@ def test_oversized_file_is_not_read(tmp_path, monkeypatch):
     monkeypatch.setattr(persistence, "_MAX_BYTES", 10)
     path = tmp_path / "big.json"
     path.write_text('{"format": "sklearn-ovr-logit-model"}')
-    with pytest.raises(ModelFileError, match="far larger than any model file"):
+    with pytest.raises(ModelFileError, match="too large for a model file"):
         load_model(path)
 
 
