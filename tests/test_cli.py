@@ -397,7 +397,7 @@ def test_predict_reports_each_bad_image_and_continues(mnist_test, tmp_path):
     assert all(line.startswith("sklearn-ovr-logit predict: error: ") for line in lines)
     assert f"{text}: not an image file" in lines[0]
     assert f"{blank}: no digit found: the image is blank" in lines[1]
-    assert f"{missing}: no such file" in lines[2]
+    assert f"{missing}: no such image file" in lines[2]
 
 
 # -- bad models ------------------------------------------------------------
