@@ -11,6 +11,7 @@ import sys
 
 from ._errors import UsageError
 from ._pipeline import SCALERS
+from ._report import printable
 
 _DESCRIPTION = """\
 One-vs-rest logistic regression on handwritten digits.
@@ -321,7 +322,8 @@ def _one_line(exc):
     if isinstance(exc, OSError) and exc.strerror and exc.filename:
         # "[Errno 2] No such file or directory: 'x'" reads better as "x: ...".
         message = f"{exc.filename}: {exc.strerror}"
-    return " ".join(message.split())
+    # Escaped: a message may quote a file name or a model file's content.
+    return printable(" ".join(message.split()))
 
 
 def _prog_name():
