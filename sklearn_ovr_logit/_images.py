@@ -23,6 +23,7 @@ References
 
 import io
 import os
+import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -92,11 +93,15 @@ def read_image(path):
     path = os.fspath(path)
     content = read_regular_file(path, max_bytes=_MAX_FILE_BYTES, what="image file")
     try:
-        with Image.open(io.BytesIO(content)) as image:
-            # Image.open reads lazily: a truncated file only fails when its
-            # pixels are decoded.
-            image.load()
-            return _upright(image)
+        with warnings.catch_warnings():
+            # Between Pillow's two pixel limits it warns on stderr, in several
+            # lines; above the second it raises, which is reported below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                # Image.open reads lazily: a truncated file only fails when
+                # its pixels are decoded.
+                image.load()
+                return _upright(image)
     except UnidentifiedImageError:
         raise ValueError(f"{path}: not an image file (Pillow cannot read it)")
     except Image.DecompressionBombError as exc:

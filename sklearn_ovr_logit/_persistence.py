@@ -148,14 +148,22 @@ def save_model(model, path, *, metadata=None):
     _check_loads_back(text, steps)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(prefix=".model.", suffix=".part", dir=folder)
+    try:
+        fd, tmp_path = tempfile.mkstemp(prefix=".model.", suffix=".part", dir=folder)
+    except OSError as exc:
+        # The temporary file's name would only confuse: name the target.
+        raise type(exc)(exc.errno, f"cannot write a model file ({exc.strerror})", path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.chmod(tmp_path, 0o644)
         os.replace(tmp_path, path)
-    except BaseException:
+    except BaseException as exc:
         os.unlink(tmp_path)
+        if isinstance(exc, OSError):
+            raise type(exc)(
+                exc.errno, f"cannot write a model file ({exc.strerror})", path
+            ) from None
         raise
 
 
@@ -195,6 +203,8 @@ def load_model(path, *, return_metadata=False):
     content = read_regular_file(
         path, max_bytes=_MAX_BYTES, what="model file", error=ModelFileError
     )
+    # A byte-order mark, as some Windows editors write, is not content.
+    content = content.removeprefix(b"\xef\xbb\xbf")
     if not content.lstrip()[:1] == b"{":
         raise ModelFileError(
             f"{path}: not a sklearn-ovr-logit model file (not a JSON document; "
@@ -253,6 +263,7 @@ def _parse_json(text):
     try:
         return json.loads(
             text,
+            object_pairs_hook=_without_duplicates,
             parse_constant=_refuse_constant,
             parse_int=_bounded_int,
             parse_float=_finite_float,
@@ -262,6 +273,17 @@ def _parse_json(text):
     except RecursionError:
         # Arrays nested thousands deep: no model file looks like that.
         raise _Invalid("JSON too deeply nested for a model file") from None
+
+
+def _without_duplicates(pairs):
+    # JSON readers differ on a repeated key (first or last wins): refused, so
+    # that no two readers see different models in one file.
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _Invalid(f"key {key!r} appears twice in one object")
+    return document
 
 
 def _refuse_constant(name):

@@ -790,6 +790,38 @@ def test_strings_from_model_files_are_printed_escaped(tmp_path, digit_image):
     assert "\x1b" not in err
 
 
+def test_odd_metadata_and_overflowing_models(tmp_path, digit_image):
+    from sklearn_ovr_logit.cli._predict import pretrained_model_path
+
+    document = json.loads(pretrained_model_path().read_text())
+    # Metadata is free-form: class names that are not strings, a dataset that
+    # is a list, a count that is a boolean are ignored, not printed or fatal.
+    odd = {
+        **document,
+        "metadata": {
+            **document["metadata"],
+            "class_names": [[k] for k in range(10)],
+            "dataset": ["mnist"],
+            "n_train": True,
+        },
+    }
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(odd))
+    code, out, err = run_cli("predict", digit_image, "--model", path)
+    assert code == 0, err
+    assert out.splitlines()[0] == f"Model: {path} (test accuracy 0.9208)"
+    assert predictions(out) == {str(digit_image): "1"}
+    assert re.search(r"^  0: 0\.\d{3}  1: ", out, re.M)
+
+    # Finite coefficients whose scores overflow: the probabilities are NaN,
+    # whose argmax once named the first class ("0 (probability nan)").
+    ovr = document["steps"][1]
+    huge = {**ovr, "coef": [[-1e308] * 784] * 10}
+    path.write_text(json.dumps({**document, "steps": [document["steps"][0], huge]}))
+    result = run_cli("predict", digit_image, "--model", path)
+    assert_one_line_error(result, 1, "no valid probabilities for this image")
+
+
 def test_predict_with_a_model_fitted_on_named_pixels(tmp_path, digit_image):
     pd = pytest.importorskip("pandas")
     digits = load_digits(as_frame=True)

@@ -11,6 +11,7 @@ least 45 right (46 to 49 when written).
 import io
 import os
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -406,3 +407,25 @@ def test_oversized_image_file_is_not_read(tmp_path, monkeypatch):
     Image.fromarray(np.arange(10000, dtype=np.uint8).reshape(100, 100)).save(path)
     with pytest.raises(ValueError, match="big.png: too large for an image file"):
         read_image(path)
+
+
+def test_no_decompression_bomb_warning_below_the_hard_limit(tmp_path, monkeypatch):
+    # Between Pillow's two limits it warned on stderr in several lines: the
+    # command line's output must be one line per image.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    path = tmp_path / "large.png"
+    Image.fromarray(np.zeros((40, 40), dtype=np.uint8)).save(path)  # 1600 pixels
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert read_image(path).size == (40, 40)
+    assert caught == []
+    Image.fromarray(np.zeros((50, 50), dtype=np.uint8)).save(path)  # above 2x
+    with pytest.raises(ValueError, match="large.png: image too large to read safely"):
+        read_image(path)
+
+
+def test_symlink_loop_is_named_as_such(tmp_path):
+    (tmp_path / "a.png").symlink_to(tmp_path / "b.png")
+    (tmp_path / "b.png").symlink_to(tmp_path / "a.png")
+    with pytest.raises(OSError, match="a.png: cannot open: Too many levels"):
+        read_image(tmp_path / "a.png")

@@ -377,3 +377,32 @@ def test_symlink_to_a_model_loads(tmp_path, standard_model):
     link = tmp_path / "link.json"
     link.symlink_to(path)
     assert list(load_model(link).classes_) == [0, 1, 2]
+
+
+def test_byte_order_mark_is_accepted_and_duplicate_keys_refused(
+    tmp_path, standard_model
+):
+    path = tmp_path / "model.json"
+    # As Notepad saves UTF-8.
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(standard_model).encode())
+    assert list(load_model(path).classes_) == [0, 1, 2]
+    # Readers differ on a repeated key (first or last wins): refused.
+    text = json.dumps(standard_model)
+    path.write_text(text[:-1] + ', "format_version": 2}')
+    with pytest.raises(ModelFileError, match="key 'format_version' appears twice"):
+        load_model(path)
+
+
+def test_save_errors_name_the_model_file(tmp_path):
+    model = fit_quietly(BinaryLogisticRegression(), X_SMALL, Y_DIGITS[:120] % 2)
+    missing = tmp_path / "no" / "such" / "model.json"
+    with pytest.raises(FileNotFoundError) as excinfo:
+        save_model(model, missing)
+    assert excinfo.value.filename == str(missing)
+    assert "cannot write a model file" in str(excinfo.value)
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError) as excinfo:
+        save_model(model, folder)
+    assert excinfo.value.filename == str(folder)
+    assert os.listdir(tmp_path) == ["folder.json"]  # no temporary file left

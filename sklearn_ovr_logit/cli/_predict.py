@@ -38,7 +38,11 @@ def run(args):
     preprocess, image_shape = _preprocessing(model)
     _check_feature_names(model, image_shape)
     names = metadata.get("class_names")
-    if not isinstance(names, list) or len(names) != len(classifier.classes_):
+    if (
+        not isinstance(names, list)
+        or len(names) != len(classifier.classes_)
+        or not all(isinstance(name, str) for name in names)
+    ):
         names = classifier.classes_.tolist()
     names = [printable(name) for name in names]
 
@@ -55,7 +59,20 @@ def run(args):
         with warnings.catch_warnings():
             # The names were checked above; the pixels come in their order.
             warnings.filterwarnings("ignore", "X does not have valid feature names")
+            # Overflow in the scores is reported below, in one line.
+            warnings.simplefilter("ignore", RuntimeWarning)
             proba = model.predict_proba(X)[0]
+        if not np.isfinite(proba).all():
+            # Coefficients so large that the scores overflow: argmax of NaN
+            # would name the first class.
+            print(
+                f"{args.prog}: error: {printable(image)}: the model gives no valid "
+                "probabilities for this image (they overflow); its coefficients "
+                "are far too large",
+                file=sys.stderr,
+            )
+            n_failed += 1
+            continue
         # The most probable class, which is also what model.predict returns.
         predicted = int(np.argmax(proba))
         image_name = printable(image)
@@ -77,11 +94,14 @@ def _one_line(message):
 def _summary(metadata):
     """What the metadata says about the training, in parentheses, if anything."""
     parts = []
-    if isinstance(metadata.get("n_train"), int):
+    n_train = metadata.get("n_train")
+    if isinstance(n_train, int) and not isinstance(n_train, bool):
+        # Only known names: the metadata may hold anything (even a list).
+        dataset = metadata.get("dataset")
         dataset = {"mnist": "MNIST", "digits": "8x8 digits"}.get(
-            metadata.get("dataset"), "training"
+            dataset if isinstance(dataset, str) else None, "training"
         )
-        parts.append(f"fitted on {metadata['n_train']} {dataset} images")
+        parts.append(f"fitted on {n_train} {dataset} images")
     if isinstance(metadata.get("test_accuracy"), float):
         parts.append(f"test accuracy {metadata['test_accuracy']:.4f}")
     return f" ({', '.join(parts)})" if parts else ""
