@@ -620,6 +620,8 @@ def test_a_pickle_is_refused_not_run(tmp_path, digit_image):
         (["train", "--dataset", "cifar"], "argument --dataset: invalid choice"),
         (["train", "--scaler", "robust"], "argument --scaler: invalid choice"),
         (["train", "--n-jobs", "0"], "argument --n-jobs: must be a positive"),
+        (["train", "--random-state", "-1"], "argument --random-state: must be at le"),
+        (["search", "--random-state", str(2**32)], "--random-state: must be at most"),
         (["train", "--bogus"], "unrecognized arguments: --bogus"),
         (["search", "--cv", "1"], "argument --cv: must be at least 2"),
         (["search", "--C"], "argument --C: expected at least one argument"),

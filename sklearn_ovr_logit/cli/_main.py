@@ -241,7 +241,7 @@ def _add_data_options(parser):
     )
     group.add_argument(
         "--random-state",
-        type=int,
+        type=_int_at_least(0, 2**32 - 1),
         default=0,
         metavar="SEED",
         help="seed of the training subset, of the digits' train/test split "
@@ -290,7 +290,7 @@ def _positive_float(text):
     return value
 
 
-def _int_at_least(minimum):
+def _int_at_least(minimum, maximum=None):
     def parse(text):
         try:
             value = int(text)
@@ -298,6 +298,9 @@ def _int_at_least(minimum):
             raise argparse.ArgumentTypeError(f"not an integer: {text!r}")
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            # NumPy's seeds stop there.
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
         return value
 
     parse.__name__ = "integer"  # argparse names the type in some messages
