@@ -586,10 +586,9 @@ def _decode_min_max_scaler(step):
     data_min = _array(step["data_min"], "data_min", (None,))
     data_max = _array(step["data_max"], "data_max", data_min.shape)
     feature_range = _array(step["feature_range"], "feature_range", (2,))
-    if (
-        not feature_range[0] < feature_range[1]
-        or not np.isfinite(np.diff(feature_range)).all()
-    ):
+    with np.errstate(over="ignore"):
+        span = feature_range[1] - feature_range[0]
+    if not 0 < span < np.inf:
         raise _Invalid(f"bad feature_range {feature_range.tolist()}")
     # Refitting on two rows would swap a minimum above its maximum silently;
     # an infinite range would scale every pixel to zero.
