@@ -21,11 +21,15 @@ References
 # Authors: The sklearn_ovr_logit developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import io
 import os
+import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
+
+from ._files import read_regular_file
 
 # Re-exported: they lived here before the command line could run without Pillow.
 from ._scaling import make_grey_level_scaler, scale_grey_levels
@@ -51,6 +55,9 @@ MNIST_CENTRE = 14
 _NOISE_FLOOR = 0.1
 # Larger pictures are reduced to this side first.
 _MAX_SIDE = 1024
+# An image file is read whole; a photo of a digit is a few megabytes, and a
+# larger file would exceed Pillow's decompression-bomb limit anyway.
+_MAX_FILE_BYTES = 256 * 1024 * 1024
 # Ink at least this strong (as a fraction of the strongest) draws the strokes;
 # a region of strokes smaller than this fraction of the largest is a speck.
 _STROKE = 0.3
@@ -79,31 +86,42 @@ def read_image(path):
         If there is no file at ``path`` (``FileNotFoundError``), it is a
         folder or it cannot be read.
     ValueError
-        If the file is not an image Pillow can read, is damaged, or is so
-        large that Pillow suspects a decompression bomb.
+        If the path is not a regular file (a FIFO, a device), the file is
+        larger than 256 MiB, is not an image Pillow can read, is damaged, or
+        is so large that Pillow suspects a decompression bomb.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path}: is a folder, not an image file")
+    content = read_regular_file(path, max_bytes=_MAX_FILE_BYTES, what="image file")
     try:
-        with Image.open(path) as image:
-            # load() inside the with block: Image.open reads lazily, and a
-            # truncated file only fails when its pixels are decoded.
-            image.load()
-            # Phone photos are often stored sideways with an EXIF rotation.
-            return ImageOps.exif_transpose(image)
+        with warnings.catch_warnings():
+            # Between Pillow's two pixel limits it warns on stderr, in several
+            # lines; above the second it raises, which is reported below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                # Image.open reads lazily: a truncated file only fails when
+                # its pixels are decoded.
+                image.load()
+                return _upright(image)
     except UnidentifiedImageError:
         raise ValueError(f"{path}: not an image file (Pillow cannot read it)")
-    except PermissionError:
-        raise PermissionError(f"{path}: permission denied")
     except Image.DecompressionBombError as exc:
         raise ValueError(f"{path}: image too large to read safely ({exc})")
-    except (OSError, SyntaxError) as exc:
-        # Pillow reports damaged data as OSError ("image file is truncated")
-        # or SyntaxError (bad PNG chunks).
+    except (OSError, SyntaxError, ValueError) as exc:
+        # Pillow reports damaged data as OSError ("image file is truncated"),
+        # SyntaxError (bad PNG chunks) or ValueError.
         raise ValueError(f"{path}: damaged image file ({exc})")
+
+
+def _upright(image):
+    """The picture as it is meant to be seen, for photos stored sideways.
+
+    A phone stores the rotation in the EXIF data. That data is metadata: if
+    Pillow cannot parse it, the pixels are still good, and are used as stored.
+    """
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # any error of Pillow's EXIF parser, whatever its type
+        return image
 
 
 def to_mnist(image):
@@ -215,8 +233,7 @@ def _scaled(length, scale):
 def _ink(image):
     """The ink of a picture in [0, 1], background 0, cropped to its bounding box."""
     grey = _shrunk(_grey_levels(image))
-    border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
-    background = np.median(border)
+    background = np.median(_border(grey))
     if background > 127.5:
         # MNIST's digits are light on dark: invert dark-on-light pictures.
         grey = 255.0 - grey
@@ -235,6 +252,22 @@ def _ink(image):
     return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
+def _border(grey):
+    """The outermost ring of pixels, where the background shows.
+
+    A picture one or two pixels wide (or tall) is all ring: its two ends
+    along the longer side are then the border.
+    """
+    height, width = grey.shape
+    if height > 2 and width > 2:
+        return np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
+    if height > 2:
+        return np.concatenate([grey[0], grey[-1]])
+    if width > 2:
+        return np.concatenate([grey[:, 0], grey[:, -1]])
+    return grey.ravel()
+
+
 def _shrunk(grey):
     """Average blocks of pixels of a large picture, down to at most 1024 px.
 
@@ -244,8 +277,11 @@ def _shrunk(grey):
     factor = -(-max(grey.shape) // _MAX_SIDE)
     if factor <= 1:
         return grey
-    height, width = (side // factor * factor for side in grey.shape)
-    blocks = grey[:height, :width].reshape(
+    # Edges repeated up to whole blocks: a side shorter than a block (a
+    # 5000 x 4 picture) must keep one pixel, not vanish.
+    height, width = (-(-side // factor) * factor for side in grey.shape)
+    padding = ((0, height - grey.shape[0]), (0, width - grey.shape[1]))
+    blocks = np.pad(grey, padding, mode="edge").reshape(
         height // factor, factor, width // factor, factor
     )
     return blocks.mean(axis=(1, 3))
@@ -273,20 +309,36 @@ def _without_specks(ink):
 def _grey_levels(image):
     """A 2D float array of grey levels 0-255 from a file, PIL image or array."""
     if isinstance(image, (str, os.PathLike)):
-        image = read_image(image)
-    if isinstance(image, np.ndarray):
+        image = read_image(image)  # already upright
+    elif isinstance(image, np.ndarray):
         image = _image_from_array(image)
     else:
-        # What the picture looks like, for photos stored sideways.
-        image = ImageOps.exif_transpose(image)
+        image = _upright(image)
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
         # 16-bit and float images: convert("L") would clip them at 255.
-        grey = np.asarray(image, dtype=np.float64)
-        low, high = grey.min(), grey.max()
-        return (grey - low) * (255.0 / (high - low)) if high > low else grey * 0
+        return _stretched(np.asarray(image, dtype=np.float64))
     if _has_transparency(image):
         return _flatten_transparency(image)
     return np.asarray(image.convert("L"), dtype=np.float64)
+
+
+def _stretched(grey):
+    """Grey levels of any range stretched to 0-255; infinities saturate."""
+    n_nan = np.count_nonzero(np.isnan(grey))
+    if n_nan:
+        raise ValueError(
+            f"{n_nan} of the image's {grey.size} pixels are NaN (not a number); "
+            "save the image with a value for every pixel"
+        )
+    finite = grey[np.isfinite(grey)]
+    if finite.size == 0:
+        raise ValueError("no digit found: every pixel of the image is infinite")
+    low, high = finite.min(), finite.max()
+    grey = np.clip(grey, low, high)
+    if not high > low:
+        return np.zeros_like(grey)
+    # Float64 holds the difference of any two float32 or int32 pixels.
+    return (grey - low) * (255.0 / (high - low))
 
 
 def _image_from_array(array):

@@ -32,17 +32,27 @@ Each step is an object with a ``"name"`` (the pipeline step name) and a
   ``"n_samples_seen"``;
 - ``"one_vs_rest"``: :class:`~sklearn_ovr_logit.OneVsRestClassifier` of
   :class:`~sklearn_ovr_logit.BinaryLogisticRegression`, with ``"params"`` (of
-  the binary estimator), ``"classes"``, ``"coef"`` (one row per binary
-  estimator: one per class, or one for two classes), ``"intercept"`` and
-  ``"n_iter"``;
+  the binary estimator), ``"classes"``, ``"classes_dtype"``, ``"coef"`` (one
+  row per binary estimator: one per class, or one for two classes),
+  ``"intercept"`` and ``"n_iter"``;
 - ``"binary_logistic_regression"``:
   :class:`~sklearn_ovr_logit.BinaryLogisticRegression`, with ``"params"``,
-  ``"classes"`` (two), ``"coef"`` (one row), ``"intercept"`` (one value) and
-  ``"n_iter"``.
+  ``"classes"`` (two), ``"classes_dtype"``, ``"coef"`` (one row),
+  ``"intercept"`` (one value) and ``"n_iter"``.
+
+Any step fitted on named features (a pandas DataFrame) also has
+``"feature_names"``, which predict checks as scikit-learn does.
+``"classes_dtype"`` is the NumPy dtype of the labels (``dtype.str``: integers,
+unsigned integers, floats, booleans, fixed-width strings, or Python strings in
+an object array), so that labels load back with their type; without it,
+integers load as int64 and strings as fixed-width strings.
 
 Arrays are (nested) lists of numbers, one matrix row per line. Floats are
 written with Python's shortest round-trip representation, so a loaded model
-predicts exactly what the saved one did.
+predicts exactly what the saved one did. Numbers must be finite (no
+``NaN`` or ``Infinity``) and integers must fit in 64 bits. Before writing,
+:func:`save_model` reads its document back as :func:`load_model` would, so
+that a model whose file would not load the same is refused at save time.
 """
 
 # Authors: The sklearn_ovr_logit developers
@@ -63,6 +73,7 @@ from sklearn.preprocessing import (
 )
 
 from ._binary import BinaryLogisticRegression
+from ._files import read_regular_file
 from ._ovr import OneVsRestClassifier
 from ._scaling import make_grey_level_scaler, scale_grey_levels
 
@@ -74,6 +85,20 @@ FORMAT_VERSION = 1
 # Loading reads the whole file; far larger than any model we write, a file
 # is something else.
 _MAX_BYTES = 256 * 1024 * 1024
+# Integers in a model file fit int64 or uint64 (labels of either type); a
+# longer run of digits is refused before Python converts it.
+_INT_RANGE = (-(2**63), 2**64 - 1)
+_MAX_INT_DIGITS = 20
+# Label dtype kinds a file can hold, and the widest fixed-width string label.
+_LABEL_KINDS = {
+    "b": "booleans",
+    "i": "integers",
+    "u": "unsigned integers",
+    "f": "floats",
+    "U": "strings",
+    "O": "strings",
+}
+_MAX_LABEL_CHARS = 4096
 # The BinaryLogisticRegression parameters stored with a model (verbose and
 # warm_start say nothing about the fitted model).
 _BINARY_PARAMS = ("C", "fit_intercept", "tol", "max_iter", "class_weight")
@@ -103,7 +128,10 @@ def save_model(model, path, *, metadata=None):
     Raises
     ------
     ValueError
-        If a step is of a kind that cannot be saved, or is not fitted.
+        If a step is of a kind that cannot be saved or is not fitted, or if
+        the file would not load back the same model (labels of a type model
+        files cannot hold, parameters :func:`load_model` refuses, numbers out
+        of range in ``metadata``). Nothing is written then.
     """
     steps = model.steps if isinstance(model, Pipeline) else [("classifier", model)]
     document = {
@@ -113,16 +141,29 @@ def save_model(model, path, *, metadata=None):
         "steps": [_encode_step(name, step) for name, step in steps],
         "metadata": _plain(metadata or {}),
     }
+    try:
+        text = _dumps(document) + "\n"
+    except ValueError as exc:  # NaN or infinity in the metadata
+        raise ValueError(f"cannot save the model: {exc}") from None
+    _check_loads_back(text, steps)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(prefix=".model.", suffix=".part", dir=folder)
+    try:
+        fd, tmp_path = tempfile.mkstemp(prefix=".model.", suffix=".part", dir=folder)
+    except OSError as exc:
+        # The temporary file's name would only confuse: name the target.
+        raise type(exc)(exc.errno, f"cannot write a model file ({exc.strerror})", path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(_dumps(document) + "\n")
+            f.write(text)
         os.chmod(tmp_path, 0o644)
         os.replace(tmp_path, path)
-    except BaseException:
+    except BaseException as exc:
         os.unlink(tmp_path)
+        if isinstance(exc, OSError):
+            raise type(exc)(
+                exc.errno, f"cannot write a model file ({exc.strerror})", path
+            ) from None
         raise
 
 
@@ -149,28 +190,34 @@ def load_model(path, *, return_metadata=False):
     ------
     FileNotFoundError
         If there is no file at ``path``.
+    IsADirectoryError
+        If ``path`` is a folder.
     ModelFileError
         If the file is not a model file of a format this version can load,
-        or is damaged. The message is one line and starts with the path.
+        is damaged, holds values no fitted model has (``NaN``, infinities,
+        integers beyond 64 bits, a zero scale), or is not a regular file
+        (a FIFO, a device) or is larger than 256 MiB: such paths are refused
+        before reading. The message is one line and starts with the path.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such model file")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path}: is a folder, not a model file")
-    document = _read_json(path)
-    try:
-        _check_header(document)
-        steps = document["steps"]
-        if not isinstance(steps, list) or not steps:
-            raise _Invalid("'steps' must be a non-empty list")
-        pipeline = Pipeline(
-            [_decode_step(step, index) for index, step in enumerate(steps)]
+    content = read_regular_file(
+        path, max_bytes=_MAX_BYTES, what="model file", error=ModelFileError
+    )
+    # A byte-order mark, as some Windows editors write, is not content.
+    content = content.removeprefix(b"\xef\xbb\xbf")
+    if not content.lstrip()[:1] == b"{":
+        raise ModelFileError(
+            f"{path}: not a sklearn-ovr-logit model file (not a JSON document; "
+            "models are saved as JSON by `sklearn-ovr-logit train`)"
         )
-        _fit_stateless_steps(pipeline, _check_steps(pipeline))
-        metadata = document.get("metadata", {})
-        if not isinstance(metadata, dict):
-            raise _Invalid("'metadata' must be an object")
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(f"{path}: damaged model file (not UTF-8: {exc})")
+    try:
+        pipeline, metadata = _decode_document(text)
+    except _Damaged as exc:
+        raise ModelFileError(f"{path}: damaged model file ({exc})") from None
     except _Invalid as exc:
         raise ModelFileError(f"{path}: invalid model file: {exc}") from None
     if return_metadata:
@@ -182,35 +229,103 @@ class _Invalid(Exception):
     """A problem in a model document, reported with the path by load_model."""
 
 
+class _Damaged(Exception):
+    """Text that is not JSON, reported with the path by load_model."""
+
+
 def _version():
     from . import __version__
 
     return __version__
 
 
-def _read_json(path):
-    size = os.path.getsize(path)
-    if size > _MAX_BYTES:
-        raise ModelFileError(
-            f"{path}: not a sklearn-ovr-logit model file ({size / 1e6:.0f} MB, far "
-            "larger than any model file)"
-        )
-    with open(path, "rb") as f:
-        content = f.read()
-    if not content.lstrip()[:1] == b"{":
-        raise ModelFileError(
-            f"{path}: not a sklearn-ovr-logit model file (not a JSON document; "
-            "models are saved as JSON by `sklearn-ovr-logit train`)"
-        )
+def _decode_document(text):
+    """The pipeline and metadata of a model file's text."""
+    document = _parse_json(text)
+    _check_header(document)
+    steps = document["steps"]
+    if not isinstance(steps, list) or not steps:
+        raise _Invalid("'steps' must be a non-empty list")
+    decoded = [_decode_step(step, index) for index, step in enumerate(steps)]
+    pipeline = Pipeline([(name, estimator) for name, estimator, _ in decoded])
+    _fit_stateless_steps(pipeline, _check_steps(pipeline))
+    for name, estimator, feature_names in decoded:
+        if feature_names is not None:
+            _set_feature_names(name, estimator, feature_names)
+    metadata = document.get("metadata", {})
+    if not isinstance(metadata, dict):
+        raise _Invalid("'metadata' must be an object")
+    return pipeline, metadata
+
+
+def _parse_json(text):
+    """Strict JSON: finite numbers only, integers that fit in 64 bits."""
     try:
-        return json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path}: damaged model file (invalid JSON: {exc})")
+        return json.loads(
+            text,
+            object_pairs_hook=_without_duplicates,
+            parse_constant=_refuse_constant,
+            parse_int=_bounded_int,
+            parse_float=_finite_float,
+        )
+    except json.JSONDecodeError as exc:
+        raise _Damaged(f"invalid JSON: {exc}") from None
     except RecursionError:
         # Arrays nested thousands deep: no model file looks like that.
-        raise ModelFileError(
-            f"{path}: not a sklearn-ovr-logit model file (JSON too deeply nested)"
+        raise _Invalid("JSON too deeply nested for a model file") from None
+
+
+def _without_duplicates(pairs):
+    # JSON readers differ on a repeated key (first or last wins): refused, so
+    # that no two readers see different models in one file.
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _Invalid(f"key {key!r} appears twice in one object")
+    return document
+
+
+def _refuse_constant(name):
+    raise _Invalid(f"{name} is not a valid number in a model file (finite only)")
+
+
+def _bounded_int(digits):
+    if len(digits.lstrip("-")) > _MAX_INT_DIGITS or not (
+        _INT_RANGE[0] <= (value := int(digits)) <= _INT_RANGE[1]
+    ):
+        shown = (
+            digits if len(digits) <= 30 else f"{digits[:12]}...({len(digits)} digits)"
         )
+        raise _Invalid(f"integer {shown} does not fit in 64 bits")
+    return value
+
+
+def _finite_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Invalid(f"number {text[:30]} is out of the range of float64")
+    return value
+
+
+def _check_loads_back(text, steps):
+    """Refuse to save what would not load back as the same model."""
+    try:
+        pipeline, _ = _decode_document(text)
+    except (_Invalid, _Damaged) as exc:
+        raise ValueError(f"cannot save the model: its file would not load: {exc}")
+    for (name, saved), (_, loaded) in zip(steps, pipeline.steps, strict=True):
+        for attribute in ("classes_", "feature_names_in_"):
+            expected = getattr(saved, attribute, None)
+            if expected is None:
+                continue
+            got = getattr(loaded, attribute)
+            if got.dtype != expected.dtype or not np.array_equal(got, expected):
+                what = "labels" if attribute == "classes_" else "feature names"
+                raise ValueError(
+                    f"step {name!r}: cannot save {what} {expected!r}: they would "
+                    f"load back as {got!r}"
+                )
 
 
 def _check_header(document):
@@ -222,7 +337,7 @@ def _check_header(document):
     if version > FORMAT_VERSION:
         raise _Invalid(
             f"format version {version} was written by a newer sklearn-ovr-logit "
-            f"({document.get('written_by', 'unknown')}); this version reads "
+            f"({document.get('written_by', 'unknown')!r}); this version reads "
             f"version {FORMAT_VERSION}, upgrade to load it"
         )
 
@@ -233,6 +348,14 @@ def _check_header(document):
 def _encode_step(name, step):
     if step == "passthrough" or step is None:
         return {"name": name, "kind": "passthrough"}
+    encoded = _encode_fitted_step(name, step)
+    names = getattr(step, "feature_names_in_", None)
+    if names is not None:
+        encoded["feature_names"] = [str(feature) for feature in names]
+    return encoded
+
+
+def _encode_fitted_step(name, step):
     if isinstance(step, FunctionTransformer):
         if step.func is not scale_grey_levels or step.inverse_func is not None:
             raise ValueError(
@@ -274,7 +397,7 @@ def _encode_step(name, step):
             "name": name,
             "kind": "binary_logistic_regression",
             "params": _binary_params(step),
-            "classes": step.classes_,
+            **_encode_classes(name, step.classes_),
             "coef": step.coef_,
             "intercept": step.intercept_,
             "n_iter": step.n_iter_,
@@ -302,11 +425,28 @@ def _encode_one_vs_rest(name, ovr):
         "name": name,
         "kind": "one_vs_rest",
         "params": _binary_params(ovr.estimators_[0]),
-        "classes": ovr.classes_,
+        **_encode_classes(name, ovr.classes_),
         "coef": np.vstack([e.coef_ for e in ovr.estimators_]),
         "intercept": np.concatenate([e.intercept_ for e in ovr.estimators_]),
         "n_iter": [e.n_iter_ for e in ovr.estimators_],
     }
+
+
+def _encode_classes(name, classes):
+    """The labels and their dtype, or a ValueError if a file cannot hold them."""
+    classes = np.asarray(classes)
+    kind = classes.dtype.kind
+    values = classes.tolist()
+    if kind not in _LABEL_KINDS or (
+        kind == "O" and not all(isinstance(v, str) for v in values)
+    ):
+        raise ValueError(
+            f"step {name!r}: cannot save labels of dtype {classes.dtype} "
+            f"({classes[:3]!r}...); model files hold labels that are integers, "
+            "floats, booleans or strings: convert the labels to one of these "
+            "and fit again"
+        )
+    return {"classes": values, "classes_dtype": classes.dtype.str}
 
 
 def _binary_params(estimator):
@@ -378,10 +518,17 @@ def _decode_step(step, index):
     if kind not in decoders:
         raise _Invalid(f"step {name!r} has unknown kind {kind!r}")
     try:
-        return name, decoders[kind](step)
+        feature_names = step.get("feature_names")
+        if feature_names is not None and (
+            kind == "passthrough"
+            or not isinstance(feature_names, list)
+            or not all(isinstance(f, str) for f in feature_names)
+        ):
+            raise _Invalid("'feature_names' must be a list of strings")
+        return name, decoders[kind](step), feature_names
     except _Invalid as exc:
         raise _Invalid(f"step {name!r}: {exc}") from None
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         # KeyError's message is just the quoted key.
         what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
         raise _Invalid(f"step {name!r}: {what}") from None
@@ -389,8 +536,10 @@ def _decode_step(step, index):
 
 def _decode_grey_level_scaler(step):
     max_value = _number(step["max_value"], "max_value")
-    if not max_value > 0:
-        raise _Invalid(f"max_value must be positive, got {max_value}")
+    # The largest grey level of the images: 255, 16, or 1 for scaled ones.
+    # Below 1 it magnifies the pixels, and near 0 makes them infinite.
+    if not max_value >= 1:
+        raise _Invalid(f"max_value must be at least 1, got {max_value}")
     return make_grey_level_scaler(max_value)
 
 
@@ -409,7 +558,26 @@ def _decode_standard_scaler(step):
             raise _Invalid(f"{key!r} is null although {flag!r} is true")
         array = None if value is None else _array(value, key, (n_features,))
         setattr(scaler, key + "_", array)
-    scaler.n_samples_seen_ = _samples_seen(step["n_samples_seen"])
+    if scaler.var_ is not None and np.any(scaler.var_ < 0):
+        raise _Invalid("'var' must not be negative")
+    if scaler.scale_ is not None:
+        # What StandardScaler computes: the standard deviation, or 1 for a
+        # constant feature. A zero or tiny scale from elsewhere would make
+        # the scaled pixels infinite or huge.
+        expected = None if scaler.var_ is None else np.sqrt(scaler.var_)
+        if (
+            expected is None
+            or not np.all(
+                (scaler.scale_ == 1.0)
+                | np.isclose(scaler.scale_, expected, rtol=1e-6, atol=0)
+            )
+            or np.any(scaler.scale_ < np.finfo(np.float64).tiny)
+        ):
+            raise _Invalid(
+                "'scale' must be the square root of 'var' (or 1 for a constant "
+                "feature), positive and not subnormal"
+            )
+    scaler.n_samples_seen_ = _samples_seen(step["n_samples_seen"], n_features)
     scaler.n_features_in_ = n_features
     return scaler
 
@@ -418,20 +586,29 @@ def _decode_min_max_scaler(step):
     data_min = _array(step["data_min"], "data_min", (None,))
     data_max = _array(step["data_max"], "data_max", data_min.shape)
     feature_range = _array(step["feature_range"], "feature_range", (2,))
-    if not feature_range[0] < feature_range[1]:
+    with np.errstate(over="ignore"):
+        span = feature_range[1] - feature_range[0]
+    if not 0 < span < np.inf:
         raise _Invalid(f"bad feature_range {feature_range.tolist()}")
+    # Refitting on two rows would swap a minimum above its maximum silently;
+    # an infinite range would scale every pixel to zero.
+    if np.any(data_min > data_max):
+        raise _Invalid("'data_min' must not be above 'data_max'")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(data_max - data_min).all():
+            raise _Invalid("'data_max' - 'data_min' must be finite")
     scaler = MinMaxScaler(
         feature_range=tuple(feature_range.tolist()),
         clip=_bool(step["clip"], "clip"),
     )
     # Fitting on the two extreme rows recomputes exactly the fitted arrays.
     scaler.fit(np.vstack([data_min, data_max]))
-    scaler.n_samples_seen_ = _samples_seen(step["n_samples_seen"])
+    scaler.n_samples_seen_ = _samples_seen(step["n_samples_seen"], len(data_min))
     return scaler
 
 
 def _decode_one_vs_rest(step):
-    classes = _classes(step["classes"], minimum=2)
+    classes = _classes(step, minimum=2)
     n_estimators = 1 if len(classes) == 2 else len(classes)
     coef = _array(step["coef"], "coef", (n_estimators, None))
     intercept = _array(step["intercept"], "intercept", (n_estimators,))
@@ -445,14 +622,16 @@ def _decode_one_vs_rest(step):
     ]
     ovr = OneVsRestClassifier(BinaryLogisticRegression(**params))
     ovr.label_binarizer_ = LabelBinarizer(sparse_output=True).fit(classes)
-    ovr.classes_ = ovr.label_binarizer_.classes_
+    # The labels' own dtype: LabelBinarizer narrows strings and object arrays.
+    ovr.label_binarizer_.classes_ = classes
+    ovr.classes_ = classes
     ovr.estimators_ = estimators
     ovr.n_features_in_ = coef.shape[1]
     return ovr
 
 
 def _decode_binary(step):
-    classes = _classes(step["classes"], minimum=2)
+    classes = _classes(step, minimum=2)
     if len(classes) != 2:
         raise _Invalid(f"'classes' must hold 2 labels, got {len(classes)}")
     coef = _array(step["coef"], "coef", (1, None))
@@ -488,18 +667,72 @@ def _decode_params(params):
     return params
 
 
-def _classes(value, minimum):
+def _classes(step, minimum):
+    """The labels of a classifier step, with the dtype they were fitted with."""
+    value = step["classes"]
     if not isinstance(value, list) or len(value) < minimum:
         raise _Invalid(f"'classes' must be a list of at least {minimum} labels")
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        classes = np.asarray(value, dtype=np.int64)
-    elif all(isinstance(v, str) for v in value):
-        classes = np.asarray(value)
+    dtype = _label_dtype(step.get("classes_dtype"), value)
+    kind = dtype.kind
+    if kind == "b":
+        valid = all(isinstance(v, bool) for v in value)
+    elif kind in "iu":
+        info = np.iinfo(dtype)
+        valid = all(
+            isinstance(v, int) and not isinstance(v, bool) and info.min <= v <= info.max
+            for v in value
+        )
+    elif kind == "f":
+        valid = all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+        )
     else:
-        raise _Invalid("'classes' must be all integers or all strings")
-    if not np.array_equal(classes, np.unique(classes)):
+        valid = all(isinstance(v, str) for v in value)
+    if not valid:
+        raise _Invalid(
+            f"'classes' must all be {_LABEL_KINDS[kind]} (of dtype {dtype}) "
+            f"for 'classes_dtype' {dtype.str!r}"
+        )
+    if kind == "O":
+        classes = np.empty(len(value), dtype=object)
+        classes[:] = value
+    else:
+        classes = np.asarray(value, dtype=dtype)
+    # Exactly the values written: a float that the dtype rounds, or a string
+    # ending in NUL characters (which NumPy's strings drop), would change.
+    if kind == "f":
+        exact = np.array_equal(classes.astype(np.float64), np.asarray(value, float))
+    else:
+        exact = classes.tolist() == value
+    if not exact:
+        raise _Invalid(f"'classes' cannot be held exactly by dtype {dtype}")
+    if len(np.unique(classes)) != len(classes) or not np.array_equal(
+        classes, np.unique(classes)
+    ):
         raise _Invalid("'classes' must be sorted and distinct")
     return classes
+
+
+def _label_dtype(name, value):
+    if name is None:
+        # Files written before 'classes_dtype': integers or strings.
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return np.dtype(np.int64)
+        if all(isinstance(v, str) for v in value):
+            return np.asarray(value).dtype if value else np.dtype(str)
+        raise _Invalid("'classes' must be all integers or all strings")
+    try:
+        dtype = np.dtype(name) if isinstance(name, str) else None
+    except TypeError:
+        dtype = None
+    if (
+        dtype is None
+        or dtype.kind not in _LABEL_KINDS
+        or dtype.str != name
+        or (dtype.kind == "U" and dtype.itemsize // 4 > _MAX_LABEL_CHARS)
+    ):
+        raise _Invalid(f"bad 'classes_dtype' {name!r}")
+    return dtype
 
 
 def _array(value, key, shape):
@@ -525,8 +758,14 @@ def _number(value, key):
     return float(value)
 
 
-def _samples_seen(value):
-    # A float for StandardScaler, which counts sample weights.
+def _samples_seen(value, n_features):
+    # A float for StandardScaler when it counts sample weights, and one count
+    # per feature when the training data had missing values.
+    if isinstance(value, list):
+        counts = _array(value, "n_samples_seen", (n_features,))
+        if np.any(counts < 0):
+            raise _Invalid("'n_samples_seen' must not be negative")
+        return counts
     if _number(value, "n_samples_seen") < 0:
         raise _Invalid("'n_samples_seen' must not be negative")
     return value
@@ -561,6 +800,21 @@ def _check_steps(pipeline):
         detail = ", ".join(f"{name} {n}" for name, n in counts.items())
         raise _Invalid(f"the steps expect different numbers of features ({detail})")
     return final.n_features_in_
+
+
+def _set_feature_names(name, estimator, feature_names):
+    """Restore the names predict checks, as scikit-learn's own fit sets them."""
+    n_features = getattr(estimator, "n_features_in_", None)
+    if len(feature_names) != n_features:
+        raise _Invalid(
+            f"step {name!r}: {len(feature_names)} 'feature_names' for "
+            f"{n_features} features"
+        )
+    names = np.asarray(feature_names, dtype=object)
+    estimator.feature_names_in_ = names
+    # The one-vs-rest estimators were fitted on the same columns.
+    for binary in getattr(estimator, "estimators_", []):
+        binary.feature_names_in_ = names
 
 
 def _fit_stateless_steps(pipeline, n_features):

@@ -453,6 +453,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         if behaviour == "hang":
             time.sleep(2)
+        if behaviour in _TRICKLES:
+            _TRICKLES[behaviour](self, body)
+            return
         self.send_response(200)
         if behaviour != "no-length":
             self.send_header("Content-Length", str(len(body)))
@@ -464,6 +467,53 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def _trickle(handler, data, seconds=30):
+    """Send ``data`` a byte every 20 ms, for at most ``seconds``."""
+    end = time.monotonic() + seconds
+    for byte in data:
+        if time.monotonic() > end:
+            return
+        handler.wfile.write(bytes([byte]))
+        handler.wfile.flush()
+        time.sleep(0.02)
+
+
+def _trickle_body(handler, body):
+    handler.send_response(200)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    _trickle(handler, body)
+
+
+def _trickle_headers(handler, body):
+    handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+    _trickle(handler, b"X-Slow: " + b"a" * 5000 + b"\r\n\r\n")
+
+
+def _endless(handler, body, limit=200 << 20):
+    # No Content-Length, then zeros until the client hangs up (or 200 MiB).
+    handler.send_response(200)
+    handler.end_headers()
+    chunk = bytes(1 << 20)
+    for _ in range(limit // len(chunk)):
+        handler.wfile.write(chunk)
+
+
+def _announce_too_much(handler, body):
+    handler.send_response(200)
+    handler.send_header("Content-Length", str(10**12))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+_TRICKLES = {
+    "trickle-body": _trickle_body,
+    "trickle-headers": _trickle_headers,
+    "endless": _endless,
+    "announce-too-much": _announce_too_much,
+}
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -684,3 +734,80 @@ def test_shared_copy_is_left_alone(mnist_dir):
     before = sorted(os.listdir(mnist_dir))
     fetch_mnist(data_home=mnist_dir)
     assert sorted(os.listdir(mnist_dir)) == before
+
+
+@pytest.mark.parametrize("behaviour", ["trickle-body", "trickle-headers"])
+def test_download_has_an_overall_deadline(
+    server, cache, mnist_gz, monkeypatch, behaviour
+):
+    # A byte every 20 ms never trips a 0.5 s timeout; the deadline (one
+    # timeout plus the largest file size at the minimum rate, made 1 MB/s
+    # here to be quick) ends it. Before, it went on for the server's 30 s.
+    monkeypatch.setattr(_mnist, "_MIN_BYTES_PER_SECOND", 1_000_000)
+    populate(cache, mnist_gz, [n for n in FILES if n != "t10k-labels-idx1-ubyte"])
+    url = server.mirror("slow", mnist_gz, behaviour)
+    start = time.perf_counter()
+    with pytest.raises(OSError, match="download too slow: not done after 1 s"):
+        fetch_mnist(mirrors=[url], timeout=0.5)
+    assert time.perf_counter() - start < 8
+    assert part_files(cache) == []
+
+
+def test_download_body_is_capped(server, cache, mnist_gz):
+    # An endless body: stopped past the file's uncompressed size plus gzip's
+    # overhead (75546 bytes for the 10008-byte labels), not written on.
+    populate(cache, mnist_gz, [n for n in FILES if n != "t10k-labels-idx1-ubyte"])
+    url = server.mirror("endless", mnist_gz, "endless")
+    with pytest.raises(OSError, match="sent more than the 75546 bytes the file can"):
+        fetch_mnist(mirrors=[url])
+    assert part_files(cache) == []
+
+
+def test_download_announcing_too_much_is_not_read(server, cache, mnist_gz):
+    populate(cache, mnist_gz, [n for n in FILES if n != "t10k-labels-idx1-ubyte"])
+    url = server.mirror("big", mnist_gz, "announce-too-much")
+    with pytest.raises(OSError, match="announces 1000000000000 bytes, more than"):
+        fetch_mnist(mirrors=[url])
+    assert part_files(cache) == []
+
+
+def _bomb(shape):
+    """A small gzip file whose idx header announces ``shape`` of zeros."""
+    header = bytes([0, 0, 0x08, len(shape)]) + struct.pack(f">{len(shape)}i", *shape)
+    return gzip.compress(header + bytes(int(np.prod(shape))), mtime=0)
+
+
+def test_download_with_another_shape_is_refused_before_decompressing(
+    server, cache, mnist_gz, monkeypatch
+):
+    # 47 MB of zeros in a 46 kB gzip file, served as the 10 kB labels: the
+    # header's shape is not MNIST's, so nothing past it is decompressed.
+    populate(cache, mnist_gz, [n for n in FILES if n != "t10k-labels-idx1-ubyte"])
+    bomb = _bomb((47_040_000,))
+    assert len(bomb) < 60_000
+    url = server.mirror("bomb", {"t10k-labels-idx1-ubyte": bomb})
+    decompressed = []
+
+    def counting(method):
+        def read(self, *args):
+            result = method(self, *args)
+            if "t10k-labels" in getattr(self.fileobj, "name", ""):
+                decompressed.append(result if isinstance(result, int) else len(result))
+            return result
+
+        return read
+
+    for name in ("read", "readinto"):
+        monkeypatch.setattr(gzip.GzipFile, name, counting(getattr(gzip.GzipFile, name)))
+    with pytest.raises(OSError, match=r"announces shape \(47040000,\) of uint8, exp"):
+        fetch_mnist(mirrors=[url])
+    assert 0 < sum(decompressed) < 100  # the header, not the 47 MB
+    assert part_files(cache) == []
+
+
+def test_local_file_with_another_shape_is_refused(monkeypatch, tmp_path, mnist_gz):
+    folder = populate(tmp_path / "env", mnist_gz)
+    (folder / "train-labels-idx1-ubyte.gz").write_bytes(_bomb((10000,)))
+    monkeypatch.setenv(ENV_VAR, str(folder))
+    with pytest.raises(ValueError, match=r"labels-idx1-ubyte: its idx header announ"):
+        fetch_mnist()

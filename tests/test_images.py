@@ -9,6 +9,9 @@ least 45 right (46 to 49 when written).
 """
 
 import io
+import os
+import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -251,7 +254,7 @@ def test_bad_arrays():
 
 
 def test_read_image_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="missing.png: no such file"):
+    with pytest.raises(FileNotFoundError, match="missing.png: no such image file"):
         read_image(tmp_path / "missing.png")
     with pytest.raises(IsADirectoryError, match="is a folder"):
         read_image(tmp_path)
@@ -289,3 +292,140 @@ def test_scale_grey_levels():
     scaler = make_grey_level_scaler(16)
     np.testing.assert_array_equal(scaler.fit_transform([[8.0, 16.0]]), [[0.5, 1.0]])
     assert list(scaler.get_feature_names_out(["a", "b"])) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("shape", "box"),
+    [
+        ((5000, 4), (20, 1)),
+        ((4, 5000), (1, 20)),
+        ((1, 1100), (1, 20)),
+        ((1100, 1), (20, 1)),
+        ((2049, 2), (20, 1)),
+        ((3000, 40), (20, 1)),
+    ],
+)
+def test_elongated_pictures(shape, box):
+    # A black bar along a long, thin white picture. Larger pictures are
+    # shrunk by averaging blocks: a side shorter than a block once vanished
+    # (an IndexError), and a picture a pixel or two wide is all border, so
+    # its background is read at its two ends.
+    page = np.full(shape, 255, dtype=np.uint8)
+    rows, cols = shape
+    page[
+        rows // 10 : rows - rows // 10 or None, cols // 3 : cols - cols // 3 or None
+    ] = 0
+    digit = to_mnist(page)
+    rows, cols = np.nonzero(digit)
+    assert (np.ptp(rows) + 1, np.ptp(cols) + 1) == box
+    assert digit.max() == 255.0
+
+
+def test_float_image_with_nan_is_refused_and_infinities_saturate():
+    bar = np.zeros((40, 40), dtype=np.float32)
+    bar[5:35, 18:22] = 1.0
+    with_nan = bar.copy()
+    with_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="1 of the image's 1600 pixels are NaN"):
+        to_mnist(encode(Image.fromarray(with_nan, "F"), "TIFF"))
+    with pytest.raises(ValueError, match="1600 of the image's 1600 pixels are NaN"):
+        to_mnist(encode(Image.fromarray(np.full_like(bar, np.nan), "F"), "TIFF"))
+    # An infinite pixel is as bright (or dark) as the extreme finite ones.
+    with_inf = bar.copy()
+    with_inf[5, 19] = np.inf
+    with_inf[0, 0] = -np.inf
+    expected = to_mnist(encode(Image.fromarray(bar, "F"), "TIFF"))
+    np.testing.assert_array_equal(
+        to_mnist(encode(Image.fromarray(with_inf, "F"), "TIFF")), expected
+    )
+    with pytest.raises(ValueError, match="every pixel of the image is infinite"):
+        to_mnist(encode(Image.fromarray(np.full_like(bar, np.inf), "F"), "TIFF"))
+
+
+def malformed_exif_jpeg(digit):
+    """A JPEG whose EXIF block is not a valid TIFF structure."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = bytearray(_jpeg_bytes(dark_on_light(digit).convert("RGB"), exif=exif))
+    start = data.find(b"Exif\x00\x00") + 6
+    data[start : start + 4] = b"XX\x00\x2a"  # neither "II" nor "MM"
+    return bytes(data)
+
+
+def _jpeg_bytes(image, **options):
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95, **options)
+    return buffer.getvalue()
+
+
+def test_malformed_exif_is_ignored(tmp_path):
+    # EXIF is metadata: when Pillow cannot parse it, the pixels are used as
+    # stored, through a path or an opened image.
+    digit = np.zeros((28, 28), dtype=np.uint8)
+    digit[4:24, 12:16] = 255
+    path = tmp_path / "bad-exif.jpg"
+    path.write_bytes(malformed_exif_jpeg(digit))
+    plain = tmp_path / "plain.jpg"
+    plain.write_bytes(_jpeg_bytes(dark_on_light(digit).convert("RGB")))
+    expected = to_mnist(plain)
+    np.testing.assert_allclose(to_mnist(path), expected, atol=2)
+    np.testing.assert_allclose(to_mnist(Image.open(path)), expected, atol=2)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs (POSIX)")
+def test_special_files_are_refused_before_reading(tmp_path):
+    fifo = tmp_path / "digit.png"
+    os.mkfifo(fifo)
+    # Opening a FIFO for reading waits for a writer: run it in a thread so
+    # that a regression fails here instead of hanging the suite.
+    result = {}
+
+    def read():
+        try:
+            read_image(fifo)
+        except ValueError as exc:
+            result["error"] = str(exc)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    if thread.is_alive():
+        # Release the reader so that the thread ends.
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("read_image blocked on a FIFO")
+    assert result == {"error": f"{fifo}: is a FIFO (named pipe), not an image file"}
+    with pytest.raises(ValueError, match="/dev/zero: is a character device"):
+        read_image("/dev/zero")
+
+
+def test_oversized_image_file_is_not_read(tmp_path, monkeypatch):
+    import sklearn_ovr_logit._images as images
+
+    monkeypatch.setattr(images, "_MAX_FILE_BYTES", 100)
+    path = tmp_path / "big.png"
+    Image.fromarray(np.arange(10000, dtype=np.uint8).reshape(100, 100)).save(path)
+    with pytest.raises(ValueError, match="big.png: too large for an image file"):
+        read_image(path)
+
+
+def test_no_decompression_bomb_warning_below_the_hard_limit(tmp_path, monkeypatch):
+    # Between Pillow's two limits it warned on stderr in several lines: the
+    # command line's output must be one line per image.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    path = tmp_path / "large.png"
+    Image.fromarray(np.zeros((40, 40), dtype=np.uint8)).save(path)  # 1600 pixels
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert read_image(path).size == (40, 40)
+    assert caught == []
+    Image.fromarray(np.zeros((50, 50), dtype=np.uint8)).save(path)  # above 2x
+    with pytest.raises(ValueError, match="large.png: image too large to read safely"):
+        read_image(path)
+
+
+def test_symlink_loop_is_named_as_such(tmp_path):
+    (tmp_path / "a.png").symlink_to(tmp_path / "b.png")
+    (tmp_path / "b.png").symlink_to(tmp_path / "a.png")
+    with pytest.raises(OSError, match="a.png: cannot open: Too many levels"):
+        read_image(tmp_path / "a.png")

@@ -11,6 +11,7 @@ import sys
 
 from ._errors import UsageError
 from ._pipeline import SCALERS
+from ._report import printable
 
 _DESCRIPTION = """\
 One-vs-rest logistic regression on handwritten digits.
@@ -240,7 +241,7 @@ def _add_data_options(parser):
     )
     group.add_argument(
         "--random-state",
-        type=int,
+        type=_int_at_least(0, 2**32 - 1),
         default=0,
         metavar="SEED",
         help="seed of the training subset, of the digits' train/test split "
@@ -289,7 +290,7 @@ def _positive_float(text):
     return value
 
 
-def _int_at_least(minimum):
+def _int_at_least(minimum, maximum=None):
     def parse(text):
         try:
             value = int(text)
@@ -297,6 +298,9 @@ def _int_at_least(minimum):
             raise argparse.ArgumentTypeError(f"not an integer: {text!r}")
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            # NumPy's seeds stop there.
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
         return value
 
     parse.__name__ = "integer"  # argparse names the type in some messages
@@ -321,7 +325,8 @@ def _one_line(exc):
     if isinstance(exc, OSError) and exc.strerror and exc.filename:
         # "[Errno 2] No such file or directory: 'x'" reads better as "x: ...".
         message = f"{exc.filename}: {exc.strerror}"
-    return " ".join(message.split())
+    # Escaped: a message may quote a file name or a model file's content.
+    return printable(" ".join(message.split()))
 
 
 def _prog_name():

@@ -3,6 +3,8 @@
 # Authors: The sklearn_ovr_logit developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import unicodedata
+
 import numpy as np
 
 
@@ -94,3 +96,33 @@ def format_cv_results(cv_results, columns):
         )
     align = ">" + "<" * len(columns) + ">>>"
     return format_table(header, rows, align)
+
+
+# Characters that would act on a terminal instead of showing: control codes
+# (escape sequences, newlines), format characters (bidirectional overrides)
+# and line separators.
+_HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+def printable(text):
+    """``text`` with its control and format characters escaped, as ``\\x1b``.
+
+    For what the command line prints from files: a label or a path holding
+    an escape sequence must show as text, not clear the screen, and a
+    newline must not start a line that looks like another result.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    text : str
+        Unchanged if it holds no such character.
+    """
+    text = str(text)
+    if all(unicodedata.category(c) not in _HIDDEN for c in text):
+        return text
+    return "".join(
+        ascii(c)[1:-1] if unicodedata.category(c) in _HIDDEN else c for c in text
+    )

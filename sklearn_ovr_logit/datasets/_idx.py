@@ -90,11 +90,14 @@ def load_idx(path):
     return array
 
 
-def _read_idx(path, *, hasher=None):
+def _read_idx(path, *, hasher=None, expected=None):
     """Read an idx file and feed its uncompressed bytes to ``hasher``.
 
     Returns the array and the hasher (or None), so that callers can check a
     checksum of the uncompressed content without reading the file twice.
+    ``expected`` is None or ``(dtype, shape, description)``: a header that
+    announces anything else is refused before the data are read, so that
+    decompression stops at the size of the file expected.
     """
     path = os.fspath(path)
     with open(path, "rb") as raw:
@@ -110,12 +113,12 @@ def _read_idx(path, *, hasher=None):
             max_data_size = None
         try:
             with stream:
-                return _parse(stream, path, file_size, max_data_size, hasher)
+                return _parse(stream, path, file_size, max_data_size, hasher, expected)
         except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
             raise ValueError(f"{path}: damaged gzip data ({exc}).") from exc
 
 
-def _parse(stream, path, file_size, max_data_size, hasher):
+def _parse(stream, path, file_size, max_data_size, hasher, expected):
     magic = _read_exactly(stream, 4)
     if len(magic) < 4:
         raise ValueError(
@@ -145,6 +148,12 @@ def _parse(stream, path, file_size, max_data_size, hasher):
         raise ValueError(f"{path}: negative dimension size in shape {shape}.")
 
     dtype = IDX_DTYPES[code]
+    if expected is not None and (dtype, shape) != expected[:2]:
+        want_dtype, want_shape, description = expected
+        raise ValueError(
+            f"{path}: not {description}: its idx header announces shape {shape} "
+            f"of {dtype.name}, expected {want_shape} of {want_dtype.name}."
+        )
     header_size = 4 + 4 * ndim
     # Python integers: the product of corrupt sizes must not overflow.
     data_size = math.prod(shape) * dtype.itemsize

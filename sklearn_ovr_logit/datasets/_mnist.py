@@ -10,9 +10,13 @@ public mirrors into scikit-learn's data home.
 import contextlib
 import hashlib
 import http.client
+import math
 import os
+import socket
+import ssl
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from importlib import resources
@@ -45,11 +49,27 @@ FILES = {
     "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
 }
 
+#: The shape each file's idx header announces (all four hold uint8 values).
+SHAPES = {
+    "train-images-idx3-ubyte": (60000, 28, 28),
+    "train-labels-idx1-ubyte": (60000,),
+    "t10k-images-idx3-ubyte": (10000, 28, 28),
+    "t10k-labels-idx1-ubyte": (10000,),
+}
+
 FEATURE_NAMES = [f"pixel_{row}_{col}" for row in range(28) for col in range(28)]
 
 _DTYPES = (np.dtype(np.uint8), np.dtype(np.float32), np.dtype(np.float64))
 _CHUNK_SIZE = 1 << 16
 _USER_AGENT = "sklearn-ovr-logit (fetch_mnist; Python urllib)"
+# A download may be no larger than the file uncompressed (a mirror could
+# serve it so), plus what gzip adds: 5 bytes per 64 KiB block of stored
+# data, its header and trailer, and room for optional header fields.
+_GZIP_SLACK = (1 / 10_000, 64 * 1024)
+# Each download must average at least this many bytes per second, counted on
+# that largest size, on top of one timeout to connect: a server that trickles
+# bytes would otherwise keep it alive for ever.
+_MIN_BYTES_PER_SECOND = 25_000
 
 
 @validate_params(
@@ -392,8 +412,16 @@ def _find_files(folder):
 
 
 def _load_file(path, name):
-    """Parse an idx file and check the MD5 of its uncompressed content."""
-    array, hasher = _read_idx(path, hasher=hashlib.md5(usedforsecurity=False))
+    """Parse an idx file and check the MD5 of its uncompressed content.
+
+    The header must announce the shape of the MNIST file of that name, which
+    is checked before anything else is read or decompressed.
+    """
+    array, hasher = _read_idx(
+        path,
+        hasher=hashlib.md5(usedforsecurity=False),
+        expected=(np.dtype(np.uint8), SHAPES[name], f"the MNIST file {name}"),
+    )
     if hasher.hexdigest() != FILES[name]:
         raise ValueError(
             f"{path}: not the MNIST file {name}: the MD5 of its uncompressed "
@@ -462,26 +490,31 @@ def _download(name, folder, mirrors, timeout, searched):
     )
 
 
+def _file_size(name):
+    """The size of the uncompressed MNIST file ``name``, header included."""
+    shape = SHAPES[name]
+    return 4 + 4 * len(shape) + math.prod(shape)
+
+
 def _download_one(url, name, folder, timeout):
-    """Download ``url`` through a temporary file, verify it, then cache it."""
+    """Download ``url`` through a temporary file, verify it, then cache it.
+
+    The body may not exceed the file's uncompressed size (plus gzip's
+    overhead), and the whole download must end by a deadline set by that
+    size: a server sending an endless body, or a byte at a time, fails.
+    """
+    size = _file_size(name)
+    max_bytes = size + math.ceil(size * _GZIP_SLACK[0]) + _GZIP_SLACK[1]
+    seconds = timeout + max_bytes / _MIN_BYTES_PER_SECOND
     fd, tmp_path = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as out:
-            request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                length = response.headers.get("Content-Length", "")
-                total = int(length) if length.isdigit() else None
-                progress = _Progress(url, total)
-                received = 0
-                while chunk := response.read(_CHUNK_SIZE):
-                    out.write(chunk)
-                    received += len(chunk)
-                    progress.update(received)
-                progress.close(received)
-            if total is not None and received != total:
-                raise OSError(
-                    f"incomplete transfer: received {received} of {total} bytes"
-                )
+        with os.fdopen(fd, "wb") as out, _Deadline(seconds) as deadline:
+            try:
+                _receive(url, out, timeout, max_bytes, deadline)
+            except (OSError, http.client.HTTPException):
+                if deadline.expired:
+                    raise OSError(_too_slow(seconds, max_bytes)) from None
+                raise
             out.flush()
             os.fsync(out.fileno())
         array = _load_file(tmp_path, name)
@@ -495,6 +528,111 @@ def _download_one(url, name, folder, timeout):
         # Also on KeyboardInterrupt: never leave a partial file behind.
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_path)
+
+
+def _receive(url, out, timeout, max_bytes, deadline):
+    """Write the body of ``url`` to ``out``, at most ``max_bytes`` of it."""
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    with deadline.opener().open(request, timeout=timeout) as response:
+        length = response.headers.get("Content-Length", "")
+        total = int(length) if length.isdigit() else None
+        if total is not None and total > max_bytes:
+            raise OSError(
+                f"the server announces {total} bytes, more than the "
+                f"{max_bytes} bytes the file can take; not downloaded"
+            )
+        progress = _Progress(url, total)
+        received = 0
+        while chunk := response.read(_CHUNK_SIZE):
+            received += len(chunk)
+            if received > max_bytes:
+                raise OSError(
+                    f"the server sent more than the {max_bytes} bytes the file "
+                    "can take; download stopped"
+                )
+            out.write(chunk)
+            progress.update(received)
+        if deadline.expired:
+            raise OSError("deadline passed")  # reported by the caller
+        progress.close(received)
+    if total is not None and received != total:
+        raise OSError(f"incomplete transfer: received {received} of {total} bytes")
+
+
+def _too_slow(seconds, max_bytes):
+    return (
+        f"download too slow: not done after {seconds:.0f} s (the deadline for "
+        f"up to {max_bytes / 1e6:.1f} MB at {_MIN_BYTES_PER_SECOND / 1e3:.0f} "
+        "kB/s); stopped"
+    )
+
+
+class _Deadline:
+    """Cut a download's connections when its time is up.
+
+    The ``timeout`` of a socket bounds each wait for data, not the whole
+    transfer; a timer shuts down the connections that :meth:`opener` makes,
+    which wakes any read blocked on them.
+    """
+
+    def __init__(self, seconds):
+        self.expired = False
+        self._sockets = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._timer.cancel()
+
+    def _watch(self, sock):
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shutdown(sock)
+
+    def _expire(self):
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shutdown(sock)
+
+    def opener(self):
+        """A urllib opener whose HTTP(S) connections this deadline watches."""
+        watch = self._watch
+
+        class HTTPConnection(http.client.HTTPConnection):
+            def connect(self):
+                super().connect()
+                watch(self.sock)
+
+        class HTTPSConnection(http.client.HTTPSConnection):
+            def connect(self):
+                super().connect()
+                watch(self.sock)
+
+        class HTTPHandler(urllib.request.HTTPHandler):
+            def http_open(self, req):
+                return self.do_open(HTTPConnection, req)
+
+        class HTTPSHandler(urllib.request.HTTPSHandler):
+            def https_open(self, req):
+                # What urllib uses when given no context: the system's CAs.
+                context = ssl.create_default_context()
+                return self.do_open(HTTPSConnection, req, context=context)
+
+        return urllib.request.build_opener(HTTPHandler, HTTPSHandler)
+
+
+def _shutdown(sock):
+    # socket.socket's own shutdown, also for an SSL socket: it cuts the TCP
+    # connection under a read in progress in another thread.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 class _Progress:
