@@ -33,6 +33,9 @@ from scipy import sparse
 # A dense block of X of about this many bytes stays in a core's cache between
 # the two products.
 _X_BLOCK_BYTES = 1 << 20
+# The pointwise passes run on parts of a block of about this many entries,
+# which stay in cache from one pass to the next.
+_POINTWISE_ENTRIES = 1 << 15
 # Fewer rows per block make numpy's overhead per call dominate.
 _MIN_BLOCK_ROWS = 64
 # The per-sample arrays of a block (margins, a temporary, residuals and
@@ -513,23 +516,47 @@ def _pointwise(margins, positive, weights, temporary, residuals):
     temporary, residuals : ndarray of shape (n_problems, n_rows)
     """
     margins[positive] *= -1.0
+    loss = np.zeros(margins.shape[0])
+    # The passes below run on parts that stay in cache from one to the next;
+    # each part is contiguous in memory (problems x samples, or the
+    # transpose for sparse X).
+    by_problems = margins.strides[1] < margins.strides[0]
+    n_parts = -(-margins.size // _POINTWISE_ENTRIES)
+    axis_length = margins.shape[0 if by_problems else 1]
+    step = -(-axis_length // n_parts)
+    for start in range(0, axis_length, step):
+        part = slice(start, start + step)
+        index = (part, slice(None)) if by_problems else (slice(None), part)
+        if weights is None:
+            part_weights = None
+        elif weights.shape[0] == 1:
+            part_weights = weights[:, index[1]]
+        else:
+            part_weights = weights[index]
+        loss[index[0]] += _pointwise_part(
+            margins[index], part_weights, temporary[index], residuals[index]
+        )
+    residuals[positive] *= -1.0
+    return loss
+
+
+def _pointwise_part(signed_margins, weights, temporary, residuals):
     exp_minus_abs = temporary
-    np.abs(margins, out=exp_minus_abs)
+    np.abs(signed_margins, out=exp_minus_abs)
     np.negative(exp_minus_abs, out=exp_minus_abs)
     np.exp(exp_minus_abs, out=exp_minus_abs)
     # log(1 + exp(t)) = log1p(exp(-|t|)) + max(t, 0)
     np.log1p(exp_minus_abs, out=residuals)
     loss = _row_sums(residuals, weights)
-    np.maximum(margins, 0.0, out=residuals)
+    np.maximum(signed_margins, 0.0, out=residuals)
     loss += _row_sums(residuals, weights)
     # expit(t) = exp(min(t, 0)) / (1 + exp(-|t|))
-    np.minimum(margins, 0.0, out=residuals)
+    np.minimum(signed_margins, 0.0, out=residuals)
     np.exp(residuals, out=residuals)
     exp_minus_abs += 1.0
     residuals /= exp_minus_abs
     if weights is not None:
         residuals *= weights
-    residuals[positive] *= -1.0
     return loss
 
 

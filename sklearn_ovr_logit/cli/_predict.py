@@ -62,9 +62,10 @@ def run(args):
             # Overflow in the scores is reported below, in one line.
             warnings.simplefilter("ignore", RuntimeWarning)
             proba = model.predict_proba(X)[0]
-        if not np.isfinite(proba).all():
-            # Coefficients so large that the scores overflow: argmax of NaN
-            # would name the first class.
+        if not (np.isfinite(proba).all() and np.isclose(proba.sum(), 1.0)):
+            # Coefficients so large that the scores overflow to -inf for every
+            # class (all probabilities 0) or to NaN: argmax would name the
+            # first class.
             print(
                 f"{args.prog}: error: {printable(image)}: the model gives no valid "
                 "probabilities for this image (they overflow); its coefficients "
