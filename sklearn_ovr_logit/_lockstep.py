@@ -25,7 +25,7 @@ from joblib import effective_n_jobs
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._loss import RowBlockEvaluator, loss_and_gradient, weight_sums
-from ._solver import blas_threads_for_rows, minimize_lbfgs_lockstep
+from ._solver import evaluation_threads, minimize_lbfgs_lockstep
 
 # Concurrent L-BFGS-B runs keep at most about this much state (their
 # histories) unless the caller gives another budget.
@@ -195,7 +195,7 @@ def _solve_shard(batch, coef0, settings, callbacks, solver_memory):
     waves = np.array_split(np.arange(n_problems), n_waves)
     results = []
     with (
-        blas_threads_for_rows() as n_threads,
+        evaluation_threads() as n_threads,
         batch.evaluator(len(waves[0]), n_threads) as evaluator,
     ):
         for wave in waves:

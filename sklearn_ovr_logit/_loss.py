@@ -29,10 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 
 # A dense block of X of about this many bytes stays in a core's cache between
 # the two products.
-_X_BLOCK_BYTES = 1 << 20
+_X_BLOCK_BYTES = 16 << 20
+# From this many problems on, dense X is shared among row threads (see
+# RowBlockEvaluator).
+_ROW_THREADS_MIN_PROBLEMS = 256
 # The pointwise passes run on parts of a block of about this many entries,
 # which stay in cache from one pass to the next.
 _POINTWISE_ENTRIES = 1 << 15
@@ -265,9 +269,21 @@ class _Scratch:
 class RowBlockEvaluator:
     """Weighted loss and gradient sums of a batch of problems over the rows of X.
 
-    It cuts ``X`` into blocks of rows once, hands contiguous ranges of blocks
-    to threads, and keeps each thread's scratch arrays for all evaluations.
-    Use it as a context manager, or call :meth:`close`, to stop the threads.
+    It cuts ``X`` into blocks of rows once and keeps its scratch arrays for
+    all evaluations. The cores are shared in one of two ways:
+
+    - row threads: each of ``n_threads`` threads takes a contiguous range of
+      blocks, with its own scratch arrays and sums, and calls BLAS with one
+      thread. The pointwise work, a large share when there are many problems,
+      then runs on every core too; and scipy's sparse products, which run in
+      one thread, can only use several cores this way.
+    - BLAS threads: with dense ``X`` and few problems, the products are
+      nearly all the work, and BLAS runs them faster with its own threads
+      than several single-threaded calls side by side; one thread walks
+      through the blocks.
+
+    Use it as a context manager: while inside, it holds BLAS to one thread
+    if it uses row threads, and on exit it stops its threads.
 
     Parameters
     ----------
@@ -284,8 +300,8 @@ class RowBlockEvaluator:
     fit_intercept : bool
         Whether the last coefficient of each problem is an intercept.
     n_threads : int, default=1
-        Number of threads the rows are shared among. Each calls BLAS on its
-        own blocks, so BLAS itself should run one thread meanwhile.
+        Number of threads to share the work among, typically the number of
+        threads of numpy's BLAS.
 
     Examples
     --------
@@ -312,6 +328,7 @@ class RowBlockEvaluator:
         self.max_problems = max_problems
         self.dtype = X.dtype
         self.is_sparse = sparse.issparse(X)
+        n_threads = max(1, int(n_threads))
         block_rows = _block_rows(X, max_problems, n_threads)
         self._blocks = [
             (start, min(start + block_rows, n_samples))
@@ -325,33 +342,36 @@ class RowBlockEvaluator:
             self._X_blocks = [sparse.csc_array(X[a:b]) for a, b in self._blocks]
         else:
             self._X_blocks = [X[a:b] for a, b in self._blocks]
-        n_threads = max(1, min(n_threads, len(self._blocks)))
+        self.row_threads = self.is_sparse or max_problems >= _ROW_THREADS_MIN_PROBLEMS
+        n_threads = min(n_threads, len(self._blocks)) if self.row_threads else 1
         # Contiguous ranges of blocks, one per thread: the partial sums are
         # always added in the same order, whichever thread finishes first.
         bounds = np.linspace(0, len(self._blocks), n_threads + 1).round().astype(int)
         self._ranges = [range(bounds[t], bounds[t + 1]) for t in range(n_threads)]
+        self.n_threads = n_threads
         self._scratch = [
             _Scratch(max_problems, block_rows, n_features, X.dtype, self.is_sparse)
             for _ in range(n_threads)
         ]
         self._pool = None
+        self._blas_limit = None
         if n_threads > 1:
             self._pool = ThreadPoolExecutor(
                 n_threads - 1, thread_name_prefix="sklearn_ovr_logit-rows-"
             )
 
-    @property
-    def n_threads(self):
-        """Number of threads the blocks are shared among."""
-        return len(self._ranges)
-
     def close(self):
-        """Stop the threads."""
+        """Stop the threads, and give BLAS its threads back."""
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+        if self._blas_limit is not None:
+            self._blas_limit.restore_original_limits()
+            self._blas_limit = None
 
     def __enter__(self):
+        if self.n_threads > 1 and not self.is_sparse:
+            self._blas_limit = threadpool_limits(limits=1, user_api="blas")
         return self
 
     def __exit__(self, *exc_info):
@@ -406,12 +426,13 @@ def _block_rows(X, n_problems, n_threads):
     rows = _SCRATCH_BYTES // (4 * 8 * max(n_problems, 1))
     if not sparse.issparse(X):
         rows = min(rows, _X_BLOCK_BYTES // max(n_features * X.dtype.itemsize, 1))
+    # At least one block per thread.
     rows = min(rows, -(-n_samples // max(n_threads, 1)))
     return int(max(rows, _MIN_BLOCK_ROWS, 1))
 
 
 class _Evaluation:
-    """One evaluation of a batch: the work each thread does on its blocks."""
+    """One evaluation of a batch: the work done on each block."""
 
     def __init__(self, evaluator, coef, problems):
         self.evaluator = evaluator
@@ -446,8 +467,15 @@ class _Evaluation:
                 *self.evaluator.labels.entries(start, stop)
             )
             weights = self._weights(start, stop, positive, weight_array)
-            loss_sums += _pointwise(margins, positive, weights, temporary, residuals)
-            residual_sums += residuals.sum(axis=1)
+            _pointwise(
+                margins,
+                positive,
+                weights,
+                temporary,
+                residuals,
+                loss_sums,
+                residual_sums,
+            )
             self._add_gradient(X_block, residuals, low_precision, scratch, gradient)
         return loss_sums, gradient, residual_sums
 
@@ -498,14 +526,23 @@ class _Evaluation:
         return weight_array
 
 
-def _pointwise(margins, positive, weights, temporary, residuals):
-    """Weighted loss sum of each problem (row); residuals into ``residuals``.
+def _pointwise(
+    margins,
+    positive,
+    weights,
+    temporary,
+    residuals,
+    loss_sums,
+    residual_sums,
+):
+    """Add each problem's weighted losses and residuals to its sums.
 
     With the sign flipped for positive targets, ``t = (1 - 2 y) z``, the loss
     ``log(1 + exp(z)) - y z`` is ``log(1 + exp(t))`` and the residual
     ``expit(z) - y`` is ``(1 - 2 y) expit(t)``. Both are written with
     ``exp(-|t|)``, in (0, 1], so no margin, however large, overflows or loses
-    a small tail probability. ``margins`` and ``temporary`` are overwritten.
+    a small tail probability. The residuals (times the weights) are left in
+    ``residuals``; ``margins`` and ``temporary`` are overwritten.
 
     Parameters
     ----------
@@ -514,16 +551,18 @@ def _pointwise(margins, positive, weights, temporary, residuals):
         (problem, row) of the entries whose target is 1.
     weights : ndarray of shape (n_problems, n_rows) or (1, n_rows), or None
     temporary, residuals : ndarray of shape (n_problems, n_rows)
+    loss_sums, residual_sums : ndarray of shape (n_problems,)
+        Sums the block's values are added to.
     """
     margins[positive] *= -1.0
-    loss = np.zeros(margins.shape[0])
-    # The passes below run on parts that stay in cache from one to the next;
+    # The passes run on parts that stay in cache from one pass to the next;
     # each part is contiguous in memory (problems x samples, or the
     # transpose for sparse X).
     by_problems = margins.strides[1] < margins.strides[0]
     n_parts = -(-margins.size // _POINTWISE_ENTRIES)
     axis_length = margins.shape[0 if by_problems else 1]
     step = -(-axis_length // n_parts)
+    parts = []
     for start in range(0, axis_length, step):
         part = slice(start, start + step)
         index = (part, slice(None)) if by_problems else (slice(None), part)
@@ -533,11 +572,23 @@ def _pointwise(margins, positive, weights, temporary, residuals):
             part_weights = weights[:, index[1]]
         else:
             part_weights = weights[index]
-        loss[index[0]] += _pointwise_part(
-            margins[index], part_weights, temporary[index], residuals[index]
-        )
-    residuals[positive] *= -1.0
-    return loss
+        parts.append((margins[index], part_weights, temporary[index], residuals[index]))
+    sums = [_pointwise_part(*part) for part in parts]
+    for start, (loss, residual_sum) in zip(
+        range(0, axis_length, step), sums, strict=True
+    ):
+        if by_problems:
+            loss_sums[start : start + step] += loss
+            residual_sums[start : start + step] += residual_sum
+        else:
+            loss_sums += loss
+            residual_sums += residual_sum
+    # The residuals of positive targets take their sign now; the sums above
+    # had them with the other sign.
+    problem, _ = positive
+    flipped = residuals[positive]
+    residual_sums -= 2 * np.bincount(problem, flipped, minlength=residual_sums.size)
+    residuals[positive] = -flipped
 
 
 def _pointwise_part(signed_margins, weights, temporary, residuals):
@@ -557,7 +608,7 @@ def _pointwise_part(signed_margins, weights, temporary, residuals):
     residuals /= exp_minus_abs
     if weights is not None:
         residuals *= weights
-    return loss
+    return loss, _row_sums(residuals, None)
 
 
 def _row_sums(values, weights):

@@ -6,26 +6,24 @@ Two entry points share one set of L-BFGS-B options:
   ``LogisticRegression(solver="lbfgs")`` does.
 - :func:`minimize_lbfgs_lockstep` runs several independent problems, each with
   its own ``scipy.optimize.minimize`` call (own history, line search and
-  stopping test), but gathers the function evaluations that the still running
-  problems ask for into one batched call. Each problem therefore follows exactly
-  the iterates it would follow alone, while the expensive part, the passes over
-  ``X``, is done once per round for all of them.
+  stopping test) in a greenlet of its own, but gathers the function
+  evaluations that the still running problems ask for into one batched call.
+  Each problem therefore follows exactly the iterates it would follow alone,
+  while the expensive part, the passes over ``X``, is done once per round for
+  all of them.
 """
 
 import functools
-import threading
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+import greenlet
 import numpy as np
 import scipy
 from scipy import optimize
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import ThreadpoolController
-
-# Names of the threads that run one L-BFGS-B each in the lockstep driver.
-THREAD_PREFIX = "sklearn_ovr_logit-lbfgs-"
 
 _LBFGS_OPTIONS = {
     # The same options scikit-learn passes for solver="lbfgs".
@@ -81,24 +79,24 @@ def single_threaded_optimizer_blas():
 
 
 @contextmanager
-def blas_threads_for_rows():
-    """Share the cores among threads that each run BLAS on their own rows.
+def evaluation_threads():
+    """How many threads the evaluations may use, while L-BFGS-B runs.
 
-    Yields the number of threads to use: as many as numpy's BLAS would use
-    now, so that ``threadpoolctl`` limits, joblib's limits in its workers and
-    ``OPENBLAS_NUM_THREADS`` all carry over. Meanwhile every BLAS runs one
-    thread, which also keeps scipy's from spinning while L-BFGS-B runs.
+    Yields the number of threads numpy's BLAS uses now, so that
+    ``threadpoolctl`` limits, joblib's limits in its workers and
+    ``OPENBLAS_NUM_THREADS`` all carry over to the work done outside BLAS.
+    Meanwhile scipy's own BLAS runs one thread (see
+    :func:`single_threaded_optimizer_blas`).
     """
-    controller = _blas_controller()
     n_threads = max(
-        (lib.num_threads for lib in controller.lib_controllers if not _from_scipy(lib)),
+        (
+            lib.num_threads
+            for lib in _blas_controller().lib_controllers
+            if not _from_scipy(lib)
+        ),
         default=1,
     )
-    if n_threads <= 1:
-        with single_threaded_optimizer_blas():
-            yield 1
-        return
-    with controller.limit(limits=1):
+    with single_threaded_optimizer_blas():
         yield n_threads
 
 
@@ -139,100 +137,11 @@ def minimize_lbfgs(fun_and_grad, x0, *, tol, max_iter, callback=None):
     )
 
 
-class _Aborted(Exception):
-    """Stops a run's thread after another run, or the evaluation, failed.
+class _Finished:
+    """What a run's greenlet returns to the rendezvous when its L-BFGS-B stops."""
 
-    The threads must not re-raise the original exception themselves: every
-    raise would add that thread's frames to its one shared traceback.
-    """
-
-
-class _LockstepEvaluator:
-    """Rendezvous between the runs' threads and the thread that evaluates.
-
-    Each run calls :meth:`evaluate` from its own thread and blocks. The thread
-    in :meth:`serve` waits until every run still going has asked (or
-    finished), evaluates the whole batch and wakes the runs. The set of
-    problems in each round therefore depends only on the runs themselves,
-    never on thread timing. All evaluations run in that one thread: when
-    whichever run asked last evaluated, the allocator gave each thread its own
-    arena for the round's arrays, and a fit on MNIST took 25 to 35 MB more
-    resident memory than its arrays needed.
-    """
-
-    def __init__(self, batch_fun_and_grad, n_runs):
-        self._batch_fun_and_grad = batch_fun_and_grad
-        # Two conditions on one lock, so that each round wakes the serving
-        # thread once and each run once: with one condition, every request
-        # would wake every waiting run, n_runs squared wake-ups per round.
-        lock = threading.Lock()
-        self._round_ready_condition = threading.Condition(lock)
-        self._results_condition = threading.Condition(lock)
-        self._running = set(range(n_runs))
-        self._pending = {}
-        self._results = {}
-        self._error = None
-
-    @property
-    def error(self):
-        """The first exception that stopped the runs, or None."""
-        return self._error
-
-    def evaluate(self, run, x):
-        """Called by a run: hand ``x`` over and wait for its value and gradient."""
-        with self._results_condition:
-            self._raise_if_failed()
-            self._pending[run] = x
-            if self._round_ready():
-                self._round_ready_condition.notify()
-            while run not in self._results:
-                self._results_condition.wait()
-                self._raise_if_failed()
-            return self._results.pop(run)
-
-    def finish(self, run):
-        """Called by a run when it stops, whether it converged or failed."""
-        with self._round_ready_condition:
-            self._running.discard(run)
-            if self._round_ready():
-                self._round_ready_condition.notify()
-
-    def abort(self, error):
-        """Stop every run; ``error`` is raised unless an earlier one was."""
-        with self._round_ready_condition:
-            if self._error is None:
-                self._error = error
-            self._round_ready_condition.notify()
-            self._results_condition.notify_all()
-
-    def serve(self):
-        """Evaluate rounds until every run has finished or something failed."""
-        while True:
-            with self._round_ready_condition:
-                while not self._round_ready():
-                    self._round_ready_condition.wait()
-                if self._error is not None or not self._running:
-                    return
-                runs = sorted(self._pending)
-                params = np.stack([self._pending[run] for run in runs])
-                self._pending.clear()
-            try:
-                losses, gradients = self._batch_fun_and_grad(runs, params)
-            except BaseException as error:
-                self.abort(error)
-                return
-            with self._results_condition:
-                for row, run in enumerate(runs):
-                    self._results[run] = (float(losses[row]), gradients[row].copy())
-                self._results_condition.notify_all()
-
-    def _round_ready(self):
-        every_run_asked = self._pending and len(self._pending) == len(self._running)
-        return self._error is not None or not self._running or every_run_asked
-
-    def _raise_if_failed(self):
-        if self._error is not None:
-            raise _Aborted
+    def __init__(self, result):
+        self.result = result
 
 
 def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=None):
@@ -261,64 +170,65 @@ def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=
 
     Notes
     -----
-    Each problem runs ``scipy.optimize.minimize`` in its own thread; the
-    threads spend nearly all their time waiting for the batched evaluation,
-    which runs in the calling thread. An exception raised by any run or by the
-    batched evaluation, or an interrupt, stops every run and is raised here.
+    Each problem runs ``scipy.optimize.minimize`` in a greenlet of its own:
+    when it asks for a function value, it hands its point to the calling
+    thread and is suspended. Once every run still going has asked, the batch
+    is evaluated and each run resumes with its answer. A switch between
+    greenlets costs about a microsecond, where a handoff between threads
+    costs the GIL and the operating system's scheduler; and since all of it
+    runs in one thread, the rounds never depend on timing. An exception
+    raised by a run or by the batched evaluation, or an interrupt, stops
+    every run and is raised here, once.
     """
     n_problems = x0.shape[0]
     if callbacks is None:
         callbacks = [None] * n_problems
-    if n_problems == 1:
-        # Nothing to wait for: the run evaluates in this thread.
+    hub = greenlet.getcurrent()
+
+    def start(problem):
         def fun_and_grad(x):
-            losses, gradients = batch_fun_and_grad([0], x[np.newaxis, :])
-            return float(losses[0]), gradients[0]
+            return hub.switch(x)
 
-        return [
-            minimize_lbfgs(
-                fun_and_grad, x0[0], tol=tol, max_iter=max_iter, callback=callbacks[0]
+        def run():
+            return _Finished(
+                minimize_lbfgs(
+                    fun_and_grad,
+                    x0[problem],
+                    tol=tol,
+                    max_iter=max_iter,
+                    callback=callbacks[problem],
+                )
             )
-        ]
-    evaluator = _LockstepEvaluator(batch_fun_and_grad, n_problems)
+
+        return greenlet.greenlet(run)
+
+    runs = [start(problem) for problem in range(n_problems)]
     results = [None] * n_problems
+    requests = {}
 
-    def run(problem):
-        try:
-            results[problem] = minimize_lbfgs(
-                functools.partial(evaluator.evaluate, problem),
-                x0[problem],
-                tol=tol,
-                max_iter=max_iter,
-                callback=callbacks[problem],
-            )
-        except _Aborted:
-            pass
-        except BaseException as error:
-            evaluator.abort(error)
-        finally:
-            evaluator.finish(problem)
-
-    threads = [
-        threading.Thread(
-            target=run, args=(problem,), name=f"{THREAD_PREFIX}{problem}", daemon=True
+    def resume(problem, answer=None):
+        message = (
+            runs[problem].switch() if answer is None else runs[problem].switch(answer)
         )
-        for problem in range(n_problems)
-    ]
+        if isinstance(message, _Finished):
+            results[problem] = message.result
+        else:
+            requests[problem] = message
+
     try:
-        for thread in threads:
-            thread.start()
-        evaluator.serve()
-    except BaseException as error:
-        # Typically KeyboardInterrupt: stop the runs rather than leave them waiting.
-        evaluator.abort(error)
-        raise
+        for problem in range(n_problems):
+            resume(problem)
+        while requests:
+            asking = sorted(requests)
+            params = np.stack([requests.pop(problem) for problem in asking])
+            losses, gradients = batch_fun_and_grad(asking, params)
+            for row, problem in enumerate(asking):
+                resume(problem, (float(losses[row]), gradients[row].copy()))
     finally:
-        for thread in threads:
-            if thread.ident is not None:  # started
-                thread.join()
-    if evaluator.error is not None:
-        raise evaluator.error
+        # After a failure (or an interrupt), end the runs still suspended.
+        for run in runs:
+            if run:
+                run.throw(greenlet.GreenletExit)
     return results
 
 

@@ -78,18 +78,30 @@ def multiclass():
     return X, Labels.from_codes(codes, 5), coef
 
 
-@pytest.fixture(params=["one block", "many blocks"])
+@pytest.fixture(params=["BLAS threads", "row threads"])
+def sharing(request, monkeypatch):
+    """How the evaluator shares the cores (sparse X always uses row threads)."""
+    if request.param == "row threads":
+        monkeypatch.setattr(loss_module, "_ROW_THREADS_MIN_PROBLEMS", 1)
+    return request.param
+
+
+@pytest.fixture(params=["one block", "many blocks", "many parts"])
 def block_size(request, monkeypatch):
-    if request.param == "many blocks":
+    if request.param != "one block":
         # 64 rows per block: 47 blocks, the last one partial.
         monkeypatch.setattr(loss_module, "_X_BLOCK_BYTES", 64 * 40 * 8)
         monkeypatch.setattr(loss_module, "_SCRATCH_BYTES", 64 * 4 * 8 * 5)
+    if request.param == "many parts":
+        # The pointwise work of a block in parts of 2 problems (dense) or
+        # 20 samples (sparse).
+        monkeypatch.setattr(loss_module, "_POINTWISE_ENTRIES", 100)
     return request.param
 
 
 @pytest.mark.parametrize("n_threads", [1, 2, 3])
 @pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix, sp.csc_array])
-def test_matches_direct_formula(multiclass, block_size, n_threads, container):
+def test_matches_direct_formula(multiclass, block_size, sharing, n_threads, container):
     X, labels, coef = multiclass
     problems = Problems(labels=np.arange(5))
     loss, gradient = evaluate(
@@ -102,7 +114,7 @@ def test_matches_direct_formula(multiclass, block_size, n_threads, container):
 
 
 @pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
-def test_weights_per_problem(multiclass, block_size, container):
+def test_weights_per_problem(multiclass, block_size, sharing, container):
     """Sample weight rows (folds), class weights, several problems per label."""
     X, labels, _ = multiclass
     rng = np.random.default_rng(1)
@@ -114,7 +126,9 @@ def test_weights_per_problem(multiclass, block_size, container):
         class_weights=rng.uniform(0.2, 3, size=(7, 2)),
     )
     coef = rng.normal(size=(7, 41)) * 0.3
-    loss, gradient = evaluate(coef, container(X), labels, sample_weight, problems, 2.0)
+    loss, gradient = evaluate(
+        coef, container(X), labels, sample_weight, problems, 2.0, n_threads=2
+    )
     targets, weights = dense_targets_and_weights(labels, sample_weight, problems)
     expected_loss, expected_gradient = direct(coef, X, targets, weights, 2.0)
     assert_allclose(loss, expected_loss, rtol=1e-12)
@@ -174,7 +188,7 @@ def test_float32_products_float64_sums(multiclass):
     assert not np.array_equal(loss32, loss64)
 
 
-def test_threads_give_the_same_sums_every_time(multiclass, block_size):
+def test_threads_give_the_same_sums_every_time(multiclass, block_size, sharing):
     """The partial sums of the threads are added in a fixed order."""
     X, labels, coef = multiclass
     problems = Problems(labels=np.arange(5))
