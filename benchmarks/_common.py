@@ -25,11 +25,13 @@ def print_environment():
         f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, "
         f"scipy {scipy.__version__}"
     )
+    # The kernel OpenBLAS chose (SkylakeX with AVX-512, Haswell with AVX2
+    # only, ...) changes the ratios: print it with every figure.
     for library in threadpool_info():
         print(
             f"  {library['user_api']}: {library['internal_api']} "
-            f"{library.get('version')} ({library['num_threads']} threads) "
-            f"{library['filepath']}"
+            f"{library.get('version')}, kernel {library.get('architecture')}, "
+            f"{library['num_threads']} threads: {library['filepath']}"
         )
 
 
@@ -94,6 +96,8 @@ class PeakMemory:
     - ``traced_peak``: the peak of the allocations that :mod:`tracemalloc`
       sees, which include every numpy array's data, whether or not the
       allocator reused freed memory for it.
+
+    ``peak_resident`` is the process's whole high-water mark during the block.
     """
 
     def __enter__(self):
@@ -106,7 +110,8 @@ class PeakMemory:
     def __exit__(self, *exc_info):
         _, self.traced_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        self.peak_increase = (_status_kib("VmHWM") - self.before) * 1024
+        self.peak_resident = _status_kib("VmHWM") * 1024
+        self.peak_increase = self.peak_resident - self.before * 1024
 
 
 def _status_kib(field):

@@ -22,14 +22,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from joblib import effective_n_jobs
+from scipy import sparse
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._loss import RowBlockEvaluator, loss_and_gradient, weight_sums
 from ._solver import evaluation_threads, minimize_lbfgs_lockstep
 
-# Concurrent L-BFGS-B runs keep at most about this much state (their
-# histories) unless the caller gives another budget.
-DEFAULT_SOLVER_MEMORY = 256 << 20
+# The runs that go on at the same time keep at most this much L-BFGS-B state
+# (their histories), or a quarter of X's size if that is more: small next to
+# the data the user holds already, and never so small that many classes on
+# a large X run in more waves (passes over X) than they need.
+MIN_SOLVER_MEMORY = 128 << 20
 
 # scipy's L-BFGS-B keeps 2 * 10 history vectors and about 15 more of the
 # problem's size, in float64, plus a few int32 arrays.
@@ -139,9 +142,17 @@ class ProblemBatch:
         )
 
 
-def wave_size(n_params, solver_memory=None):
-    """How many L-BFGS-B runs of ``n_params`` parameters fit in the budget."""
-    budget = DEFAULT_SOLVER_MEMORY if solver_memory is None else solver_memory
+def default_solver_memory(X):
+    """The memory budget, in bytes, for the state of the runs going on at once."""
+    if sparse.issparse(X):
+        data_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    else:
+        data_bytes = X.nbytes
+    return max(MIN_SOLVER_MEMORY, data_bytes // 4)
+
+
+def wave_size(n_params, budget):
+    """How many L-BFGS-B runs of ``n_params`` parameters fit in ``budget`` bytes."""
     return max(1, budget // (n_params * _STATE_BYTES_PER_PARAMETER))
 
 
@@ -162,7 +173,7 @@ def solve(batch, coef0, settings, *, callbacks=None, n_jobs=None, solver_memory=
         Number of joblib jobs the problems are sharded over.
     solver_memory : int or None, default=None
         Budget in bytes for the state of the runs that go on at the same time,
-        over all jobs; None means ``DEFAULT_SOLVER_MEMORY``.
+        over all jobs; None means :func:`default_solver_memory` of the data.
 
     Returns
     -------
@@ -171,7 +182,9 @@ def solve(batch, coef0, settings, *, callbacks=None, n_jobs=None, solver_memory=
     """
     n_problems = len(batch)
     n_shards = min(effective_n_jobs(n_jobs), n_problems)
-    budget = DEFAULT_SOLVER_MEMORY if solver_memory is None else solver_memory
+    budget = solver_memory
+    if budget is None:
+        budget = default_solver_memory(batch.X)
     if n_shards <= 1:
         return _solve_shard(batch, coef0, settings, callbacks, budget)
     shards = np.array_split(np.arange(n_problems), n_shards)
@@ -188,10 +201,10 @@ def solve(batch, coef0, settings, *, callbacks=None, n_jobs=None, solver_memory=
     return [result for results in shard_results for result in results]
 
 
-def _solve_shard(batch, coef0, settings, callbacks, solver_memory):
+def _solve_shard(batch, coef0, settings, callbacks, budget):
     """Solve some problems in this process, in waves, each wave in lockstep."""
     n_problems = len(batch)
-    n_waves = math.ceil(n_problems / wave_size(batch.n_params, solver_memory))
+    n_waves = math.ceil(n_problems / wave_size(batch.n_params, budget))
     waves = np.array_split(np.arange(n_problems), n_waves)
     results = []
     with (

@@ -248,7 +248,11 @@ class _Scratch:
             None if dtype == np.float64 else np.empty((2,) + shape, dtype=dtype)
         )
         self.gradient = np.empty((n_problems, n_features))
-        self.block_gradient = np.empty((n_problems, n_features), dtype=dtype)
+        # Dense products write a block's gradient here first; sparse ones
+        # return a new array.
+        self.block_gradient = (
+            None if samples_first else np.empty((n_problems, n_features), dtype=dtype)
+        )
 
     def _view(self, array, n_problems, n_rows):
         if self._samples_first:

@@ -190,15 +190,18 @@ def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=
             return hub.switch(x)
 
         def run():
-            return _Finished(
-                minimize_lbfgs(
-                    fun_and_grad,
-                    x0[problem],
-                    tol=tol,
-                    max_iter=max_iter,
-                    callback=callbacks[problem],
-                )
+            result = minimize_lbfgs(
+                fun_and_grad,
+                x0[problem],
+                tol=tol,
+                max_iter=max_iter,
+                callback=callbacks[problem],
             )
+            # scipy's inverse Hessian operator holds a copy of the whole
+            # history (2 x 10 vectors of n_params): dropped, so that only the
+            # runs going on hold one.
+            result.pop("hess_inv", None)
+            return _Finished(result)
 
         return greenlet.greenlet(run)
 
