@@ -19,7 +19,7 @@ from _common import alternate, binary_objective, print_environment
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-import sklearn_ovr_logit._binary as binary_module
+import sklearn_ovr_logit._solver as solver_module
 from sklearn_ovr_logit import BinaryLogisticRegression
 from sklearn_ovr_logit._solver import single_threaded_optimizer_blas
 from sklearn_ovr_logit.datasets import fetch_mnist
@@ -27,12 +27,12 @@ from sklearn_ovr_logit.datasets import fetch_mnist
 
 def fit_ours_without_blas_limit(params, X, y):
     """Our estimator with scipy's BLAS left at its default thread count."""
-    original = binary_module.single_threaded_optimizer_blas
-    binary_module.single_threaded_optimizer_blas = contextlib.nullcontext
+    original = solver_module.single_threaded_optimizer_blas
+    solver_module.single_threaded_optimizer_blas = contextlib.nullcontext
     try:
         return BinaryLogisticRegression(**params).fit(X, y)
     finally:
-        binary_module.single_threaded_optimizer_blas = original
+        solver_module.single_threaded_optimizer_blas = original
 
 
 def fit_sklearn_with_blas_limit(params, X, y):

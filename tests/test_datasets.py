@@ -642,7 +642,9 @@ def test_download_timeout(server, cache, mnist_gz):
     start = time.perf_counter()
     with pytest.raises(OSError, match="timed out"):
         fetch_mnist(mirrors=[url], timeout=0.2)
-    assert time.perf_counter() - start < 2
+    # The server never answers: anything short of a hang is the timeout at
+    # work (a loaded CI machine took 3 s).
+    assert time.perf_counter() - start < 15
     assert part_files(cache) == []
 
 
