@@ -30,8 +30,6 @@ ESTIMATORS = [
 ]
 
 
-
-
 def expected_failed_checks(estimator):
     """The checks an estimator of ESTIMATORS fails by design, with the reason."""
     if not isinstance(estimator, OneVsRestClassifier):

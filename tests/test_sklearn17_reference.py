@@ -1,4 +1,4 @@
-"""OneVsRestClassifier reproduces scikit-learn 1.7's LogisticRegression(multi_class="ovr").
+"""OneVsRestClassifier reproduces scikit-learn 1.7's multi_class="ovr" fits.
 
 The reference fits are in ``data/sklearn17_ovr_reference.json``, made by
 ``scripts/make_ovr_reference.py`` in an environment with scikit-learn 1.7
@@ -58,7 +58,7 @@ def refit(case, base, X, y, sample_weight):
     }
     class_weight = params.pop("class_weight", None)
     if isinstance(class_weight, list):
-        class_weight = {label: weight for label, weight in class_weight}
+        class_weight = dict(class_weight)  # [label, weight] pairs
     with config_context(enable_metadata_routing=True), warnings.catch_warnings():
         # At tol=1e-10, L-BFGS-B often stops because the objective no longer
         # decreases in float64, which we warn about (and 1.7 did not).
