@@ -198,6 +198,9 @@ def balanced_label_weights(y, classes, sample_weight=None):
 def label_codes(Y, n_classes):
     """The index of each sample's label, from a single-label indicator ``Y``."""
     Y = sparse.csr_array(Y)
+    if n_classes == 1:
+        # One class: LabelBinarizer gives a column of zeros.
+        return np.zeros(Y.shape[0], dtype=np.intp)
     if Y.shape[1] == 1 and n_classes == 2:
         # Two classes, one column: 1 marks the second class.
         return (Y.toarray()[:, 0] != 0).astype(np.intp)

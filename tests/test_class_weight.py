@@ -171,6 +171,14 @@ def test_dict_weights_every_sample_by_its_label(data):
     assert_array_equal(weights.sample_weight, [1, 3, 1, 1])
 
 
+def test_a_single_class_is_weighted_too():
+    """LabelBinarizer gives one class a column of zeros: still one code each."""
+    weights = ovr_class_weights(
+        {"a": 2.0}, np.zeros((3, 1), dtype=int), np.array(["a"]), multilabel=False
+    )
+    assert_array_equal(weights.sample_weight, [2.0, 2.0, 2.0])
+
+
 def test_problem_sample_weight_multiplies_the_pair_in():
     weights = ovr_class_weights(
         "balanced",
