@@ -6,8 +6,9 @@ Quick start: one-vs-rest logistic regression
 This example fits :class:`~sklearn_ovr_logit.OneVsRestClassifier` to the MNIST
 handwritten digits: one binary logistic regression per digit, each telling its
 digit apart from the nine others. We measure the accuracy on the test set, look
-at which digits the model confuses with a confusion matrix, and show the test
-images it gets wrong with the most confidence.
+at which digits the model confuses with a confusion matrix, show the test
+images it gets wrong with the most confidence, and, digit by digit, those it
+is surest and least sure of.
 
 To keep the example quick, the model is trained on a random subset of 20,000 of
 the 60,000 training images; the test set is the full 10,000 images.
@@ -126,4 +127,53 @@ for ax, index in zip(axes.flat, most_confident, strict=True):
     ax.set_axis_off()
 fig.suptitle("Misclassified test digits, most confident first")
 fig.tight_layout()
+
+# %%
+# Digit by digit: sure, unsure and wrong
+# --------------------------------------
+#
+# For each digit (a row), the three test images of that digit that the model
+# classifies correctly with the highest probability, the three it still
+# classifies correctly but with the lowest, and the three it gets wrong with
+# the highest probability, each captioned with the probability of the digit
+# predicted. The confident correct ones are the textbook shapes; the unsure
+# ones are thin, slanted or unusual strokes, close to the point where another
+# digit's model would win. The ``train`` command of the command line
+# (:ref:`cli`) writes this figure as ``correctly_classified.png``, beside
+# ``misclassified.png``.
+n = 3
+groups = {
+    "correct, most confident": "darkgreen",
+    "correct, least confident": "darkgreen",
+    "wrong, most confident": "firebrick",
+}
+# n columns per group, and a narrow empty column between groups.
+ratios = ([1] * n + [0.3]) * len(groups)
+fig, axes = plt.subplots(
+    10, len(ratios) - 1, figsize=(8.2, 12.6), width_ratios=ratios[:-1]
+)
+for ax in axes.flat:
+    ax.set_axis_off()
+for digit, row in zip(clf.classes_, axes, strict=True):
+    mine = y_test == digit
+    right = np.flatnonzero(mine & ~errors)
+    right = right[np.argsort(-confidence[right], kind="stable")]
+    wrong = np.flatnonzero(mine & errors)
+    wrong = wrong[np.argsort(-confidence[wrong], kind="stable")]
+    chosen = [right[:n], right[n:][::-1][:n], wrong[:n]]
+    for group, (indices, color) in enumerate(zip(chosen, groups.values(), strict=True)):
+        for ax, index in zip(row[group * (n + 1) :], indices, strict=False):
+            ax.imshow(mnist.images_test[index], cmap="gray_r")
+            p = confidence[index]
+            caption = ">0.999" if p > 0.999 else f"{p:.3f}"
+            if errors[index]:
+                caption = f"as {y_pred[index]}: {caption}"
+            ax.set_title(caption, fontsize=8, color=color, y=-0.32)
+    row[0].text(-0.5, 0.5, str(digit), transform=row[0].transAxes, fontsize=14)
+for group, (heading, color) in enumerate(groups.items()):
+    # Above the middle image of the group's first row (whose title is taken).
+    middle = axes[0, group * (n + 1) + n // 2]
+    middle.text(0.5, 1.2, heading, color=color, transform=middle.transAxes, ha="center")
+fig.suptitle("Test digits by true digit, with the probability of the digit predicted")
+fig.subplots_adjust(left=0.06, right=0.99, top=0.92, bottom=0.02, hspace=0.45)
 plt.show()

@@ -93,13 +93,31 @@ class ProblemBatch:
 
         ``C`` is one value for every problem or one per problem.
         """
-        sums = weight_sums(labels, sample_weight, problems)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sums = weight_sums(labels, sample_weight, problems)
+        # Scaling every weight by c is the same model as scaling C by c, which
+        # is what the messages suggest when float64 cannot hold the weights.
+        if not np.all(np.isfinite(sums)):
+            raise ValueError(
+                "The sample weights (times the class weights) sum to more than "
+                "float64 can hold. Divide them all by a constant and multiply C "
+                "by it: that fits the same model."
+            )
         if not np.all(sums > 0):
             raise ValueError(
                 "The sample weights (times the class weights) sum to zero: at "
                 "least one sample needs a positive weight to fit the model."
             )
         C = np.broadcast_to(np.asarray(C, dtype=np.float64), sums.shape).copy()
+        with np.errstate(over="ignore", divide="ignore"):
+            strength = 1.0 / (C * sums)
+        if not np.all(np.isfinite(strength)):
+            raise ValueError(
+                f"The L2 penalty 1 / (C * S) overflows: C={C.min():.3g} times the "
+                f"sum of the weights S={sums.min():.3g} is too small for float64. "
+                "Multiply the weights by a constant and divide C by it (the same "
+                "model), or use a larger C."
+            )
         return cls(X, labels, sample_weight, problems, C, fit_intercept, sums)
 
     def __len__(self):

@@ -2,6 +2,7 @@
 
 import array
 import warnings
+from inspect import signature
 from numbers import Integral
 
 import numpy as np
@@ -19,12 +20,13 @@ from sklearn.base import (
     is_regressor,
 )
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils._tags import get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
     _raise_for_params,
+    get_routing_for_object,
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
@@ -52,6 +54,7 @@ from ._callbacks import (
     _NullCallbackContext,
     iteration_subtasks,
 )
+from ._class_weight import ovr_class_weights
 from ._display import DefaultEstimatorDisplayMixin, DocumentationLinkMixin
 from ._lockstep import LbfgsSettings, ProblemBatch, solve
 from ._loss import Labels, Problems
@@ -179,6 +182,20 @@ class OneVsRestClassifier(
         ``decision_function`` or ``predict_proba`` (or, for a regressor,
         ``predict``). ``None`` means ``BinaryLogisticRegression()``.
 
+    class_weight : dict or "balanced", default=None
+        Weights of the classes, as scikit-learn 1.7's
+        ``LogisticRegression(multi_class="ovr", class_weight=...)`` had them.
+        A dict ``{label: weight}`` is keyed on the labels of ``y`` (a label
+        left out weighs 1): every sample is weighted by its own label's weight,
+        in every binary problem. "balanced" balances each binary problem on
+        its own: the class gets ``S / (2 * S_class)`` and the rest
+        ``S / (2 * S_rest)``, ``S`` summing the sample weights. The weights
+        multiply ``sample_weight`` and so also set the ``S`` that scales the
+        penalty of a ``BinaryLogisticRegression``. Any other base estimator
+        receives them as ``sample_weight`` (it must take one). A dict needs a
+        single-label target; "balanced" also applies to multilabel targets.
+        See :ref:`ovr_class_weight`.
+
     n_jobs : int, default=None
         Number of jobs for the fits, through :class:`sklearn.utils.parallel.Parallel`
         so that joblib backends (``joblib.parallel_config``, dask) carry through.
@@ -244,6 +261,20 @@ class OneVsRestClassifier(
     **Warm start.** When the base estimator has ``warm_start=True``, each
     class starts from its previous solution on refitting with the same classes.
 
+    **Class weights.** ``class_weight`` here weights the original labels; a
+    base estimator's own ``class_weight`` weights the two classes of each
+    binary problem, 0 (the rest) and 1 (the label), on top of the sample
+    weights it receives. With :math:`c_{y_i}` the weight of sample :math:`i`'s
+    label and :math:`s_i` its sample weight, problem :math:`k` of a
+    ``BinaryLogisticRegression`` minimises
+
+    .. math::
+
+        \\frac{1}{S} \\sum_i s_i c_{y_i} \\ell_k(x_i) + \\frac{\\|w_k\\|_2^2}{2 C S},
+        \\qquad S = \\sum_i s_i c_{y_i},
+
+    with :math:`\\ell_k` the logistic loss of "class k against the rest".
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -262,12 +293,14 @@ class OneVsRestClassifier(
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"]), None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
 
-    def __init__(self, estimator=None, *, n_jobs=None, verbose=0):
+    def __init__(self, estimator=None, *, class_weight=None, n_jobs=None, verbose=0):
         self.estimator = estimator
+        self.class_weight = class_weight
         self.n_jobs = n_jobs
         self.verbose = verbose
 
@@ -335,6 +368,9 @@ class OneVsRestClassifier(
             # parameters as that fit would, before any work.
             estimator._validate_params()
         _check_can_predict(estimator)
+        _check_binary_class_weight(estimator)
+        if self.class_weight is not None and not fast:
+            _check_takes_sample_weight(estimator, "fit")
         check_consistent_length(X, y)
         _check_not_multioutput(y)
         previous_classes = getattr(self, "classes_", None)
@@ -384,13 +420,35 @@ class OneVsRestClassifier(
 
     def _fit_one_by_one(self, X, y, Y, estimator, fit_params, previous, contexts):
         """Fit one clone of the base estimator per class (the generic path)."""
+        weights = None
+        if self.class_weight is not None:
+            # Our class weights reach each clone as its sample_weight.
+            sample_weight = fit_params.get("sample_weight")
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=np.float64, ensure_non_negative=True
+                )
+            weights = ovr_class_weights(
+                self.class_weight,
+                Y,
+                self.classes_,
+                sample_weight=sample_weight,
+                multilabel=self.multilabel_,
+            )
         columns = (column.toarray().ravel() for column in Y.T)
         self.estimators_ = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(_fit_binary)(
                 estimator,
                 X,
                 column,
-                fit_params=fit_params,
+                fit_params=(
+                    fit_params
+                    if weights is None
+                    else {
+                        **fit_params,
+                        "sample_weight": weights.problem_sample_weight(index, column),
+                    }
+                ),
                 classes=self._column_classes(index),
                 previous=None if previous is None else previous[index],
                 context=contexts[index],
@@ -429,6 +487,13 @@ class OneVsRestClassifier(
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
+        weights = ovr_class_weights(
+            self.class_weight,
+            Y,
+            self.classes_,
+            sample_weight=sample_weight,
+            multilabel=self.multilabel_,
+        )
         n_samples, n_features = X.shape
         labels = Labels.from_indicator(Y)
         positive_counts = labels.weighted_counts(None)
@@ -443,7 +508,15 @@ class OneVsRestClassifier(
         fitted = np.flatnonzero(~constant)
         if fitted.shape[0]:
             results = self._solve_classes(
-                X, y, labels, fitted, estimator, sample_weight, previous, contexts
+                X,
+                y,
+                labels,
+                fitted,
+                estimator,
+                sample_weight,
+                weights,
+                previous,
+                contexts,
             )
             kind = "label" if self.multilabel_ else "class"
             for index, result in zip(fitted, results, strict=True):
@@ -466,21 +539,27 @@ class OneVsRestClassifier(
         self.estimators_ = estimators
 
     def _solve_classes(
-        self, X, y, labels, fitted, estimator, sample_weight, previous, contexts
+        self,
+        X,
+        y,
+        labels,
+        fitted,
+        estimator,
+        sample_weight,
+        weights,
+        previous,
+        contexts,
     ):
-        """One L-BFGS-B run per column ``fitted`` of the label indicator."""
-        totals = np.full(
-            fitted.shape[0],
-            X.shape[0] if sample_weight is None else sample_weight.sum(),
-            dtype=np.float64,
-        )
+        """One L-BFGS-B run per column ``fitted`` of the label indicator.
+
+        ``sample_weight`` is the user's (for callbacks), ``weights`` what
+        ``class_weight`` makes of it (for the objective).
+        """
+        shared = weights.sample_weight
         problems = Problems(
             labels=fitted,
-            class_weights=class_weight_pairs(
-                estimator.class_weight,
-                _BINARY_CLASSES,
-                labels.weighted_counts(sample_weight)[fitted],
-                totals,
+            class_weights=_combined_class_weights(
+                weights, estimator.class_weight, labels, fitted, shared, X.shape[0]
             ),
         )
         batch = ProblemBatch.from_labels(
@@ -489,7 +568,7 @@ class OneVsRestClassifier(
             problems,
             C=estimator.C,
             fit_intercept=estimator.fit_intercept,
-            sample_weight=None if sample_weight is None else sample_weight[None, :],
+            sample_weight=None if shared is None else shared[None, :],
         )
         coef0 = np.array(
             [
@@ -551,9 +630,27 @@ class OneVsRestClassifier(
         -------
         self : object
             The estimator, updated.
+
+        Notes
+        -----
+        A ``class_weight`` dict weights each batch's samples by their labels'
+        weights, passed to the base estimator's ``partial_fit`` as
+        ``sample_weight``. ``class_weight="balanced"`` is refused: it balances
+        each binary problem over all the training data, which ``partial_fit``
+        never sees at once.
         """
         _raise_for_params(partial_fit_params, self, "partial_fit")
         routed_params = process_routing(self, "partial_fit", **partial_fit_params)
+        if self.class_weight == "balanced":
+            raise ValueError(
+                'class_weight="balanced" balances each binary problem over all '
+                "the training data, which partial_fit never sees at once. Give "
+                "class_weight a dict of weights for the labels, or use fit."
+            )
+        base = self._base_estimator()
+        _check_binary_class_weight(base)
+        if self.class_weight is not None:
+            _check_takes_sample_weight(base, "partial_fit")
         first_call = not hasattr(self, "classes_")
         if first_call:
             if classes is None:
@@ -581,13 +678,28 @@ class OneVsRestClassifier(
                 f"of {self.classes_}"
             )
         Y = self.label_binarizer_.transform(y).tocsc()
+        params = routed_params.estimator.partial_fit
+        if self.class_weight is not None:
+            sample_weight = params.get("sample_weight")
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=np.float64, ensure_non_negative=True
+                )
+            weights = ovr_class_weights(
+                self.class_weight,
+                Y,
+                self.classes_,
+                sample_weight=sample_weight,
+                multilabel=type_of_target(y).startswith("multilabel"),
+            )
+            params = {**params, "sample_weight": weights.sample_weight}
         columns = (column.toarray().ravel() for column in Y.T)
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
             delayed(_partial_fit_binary)(
                 estimator,
                 X,
                 column,
-                partial_fit_params=routed_params.estimator.partial_fit,
+                partial_fit_params=params,
             )
             for estimator, column in zip(self.estimators_, columns, strict=True)
         )
@@ -831,6 +943,78 @@ def _check_can_predict(estimator):
             "one-vs-rest predictions. Use a classifier that has one of them, or "
             "a regressor."
         )
+
+
+def _combined_class_weights(weights, base_class_weight, labels, fitted, shared, n):
+    """The (rest, label) weights of the fitted problems, ours and the base's.
+
+    The base estimator's ``class_weight`` applies on top of the weights it is
+    given, as when it is fitted alone on them (the generic path): its
+    "balanced" counts the samples with ``shared`` and our per-problem weights.
+    """
+    positive = labels.weighted_counts(shared)[fitted]
+    total = np.full(fitted.shape[0], n if shared is None else shared.sum(), float)
+    ours = None if weights.class_weights is None else weights.class_weights[fitted]
+    if ours is not None:
+        negative = ours[:, 0] * (total - positive)
+        positive = ours[:, 1] * positive
+        total = negative + positive
+    base = class_weight_pairs(base_class_weight, _BINARY_CLASSES, positive, total)
+    if ours is None or base is None:
+        return base if ours is None else ours
+    return ours * base
+
+
+def _check_binary_class_weight(estimator):
+    """A base estimator's ``class_weight`` dict must be keyed on 0 and 1.
+
+    Each binary problem has the classes 0 (the rest) and 1 (the label); a key
+    such as "cat" can never apply, and is most likely meant for the original
+    labels, as ``LogisticRegression(multi_class="ovr")`` took it.
+    """
+    class_weight = estimator.get_params(deep=False).get("class_weight")
+    if not isinstance(class_weight, dict):
+        return
+    others = [key for key in class_weight if not _is_binary_key(key)]
+    if others:
+        raise ValueError(
+            f"The base estimator's class_weight={class_weight!r} has keys, "
+            f"{others!r}, that are not 0 or 1. OneVsRestClassifier gives the "
+            "base estimator's class_weight to each binary problem, whose "
+            "classes are 0 (the rest) and 1 (the label). To weight the labels "
+            "of y, as LogisticRegression(multi_class='ovr', class_weight=...) "
+            "did, give the dict to OneVsRestClassifier instead: "
+            f"OneVsRestClassifier(estimator, class_weight={class_weight!r})."
+        )
+
+
+def _is_binary_key(key):
+    try:
+        return key in (0, 1)
+    except (TypeError, ValueError):  # an object whose == does not give a bool
+        return False
+
+
+def _check_takes_sample_weight(estimator, method):
+    """Our class weights reach a generic base estimator as its sample_weight."""
+    try:
+        parameters = signature(getattr(estimator, method)).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a builtin method
+        parameters = {}
+    if "sample_weight" in parameters:
+        return
+    if get_config()["enable_metadata_routing"]:
+        routing = get_routing_for_object(estimator)
+        if routing.consumes(method, ["sample_weight"]):
+            return
+    raise ValueError(
+        "OneVsRestClassifier's class_weight reaches the binary estimators as "
+        f"their sample_weight, but {type(estimator).__name__}.{method} does not "
+        "take sample_weight. Use a base estimator that does; for a Pipeline, "
+        "enable metadata routing (sklearn.set_config(enable_metadata_routing="
+        "True)) and request sample_weight on its last step "
+        "(set_fit_request(sample_weight=True))."
+    )
 
 
 def _check_not_multioutput(y):

@@ -31,9 +31,15 @@ from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
 from sklearn_ovr_logit._persistence import ModelFileError, load_model, save_model
 from sklearn_ovr_logit._scaling import make_grey_level_scaler
 from sklearn_ovr_logit.cli import main
+from sklearn_ovr_logit.cli._train import examples_by_class
 from sklearn_ovr_logit.datasets import _mnist, fetch_mnist
 
-FIGURES = ("confusion_matrix.png", "coefficients.png", "misclassified.png")
+FIGURES = (
+    "confusion_matrix.png",
+    "coefficients.png",
+    "misclassified.png",
+    "correctly_classified.png",
+)
 
 
 def run(argv):
@@ -172,6 +178,59 @@ def test_train_writes_model_and_figures(trained, mnist_test):
     accuracy = np.mean(model.predict(X_test.astype(float)) == labels)
     assert accuracy == pytest.approx(metadata["test_accuracy"])
     assert f"Test accuracy: {accuracy:.4f}" in out
+
+
+def test_train_draws_the_digits_by_class_through_the_command_line(tmp_path):
+    """``python -m sklearn_ovr_logit train`` writes the figure by class."""
+    output = tmp_path / "out"
+    code, out, err = run_cli(
+        "train", "--dataset", "digits", "--no-progress", "--output", output
+    )
+    assert code == 0, err
+    path = output / "correctly_classified.png"
+    assert f"Wrote {path}" in out
+    with Image.open(path) as image:
+        image.verify()  # a whole, valid PNG
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        # 10 rows of 8x8 digits, 3 groups of 3: a mosaic of 154 x 97 pixels
+        # (rows of 8 + 6 caption + 1 gap, a heading band of 4; a label column
+        # of 8, columns of 8 + 1 gap, 4 between groups) drawn at 65 / 8
+        # figure pixels per digit pixel, plus 30 and 60 for the margins and
+        # the title, at exactly that size (no tight cropping).
+        assert image.size == (818, 1311)
+        grey = np.asarray(image.convert("L"))
+    # Digits were drawn: dark pixels in every row band, not a blank canvas.
+    bands = np.array_split(grey[100:-20], 10)
+    assert all((band < 100).sum() > 500 for band in bands)
+
+
+def test_examples_by_class_picks_by_confidence():
+    rng = np.random.default_rng(0)
+    images = np.arange(40, dtype=float)[:, None, None] * np.ones((40, 2, 2))
+    y_true = np.repeat(np.array(["a", "b"]), 20)
+    y_pred = y_true.copy()
+    y_pred[[3, 7, 11]] = "b"  # three mistakes among the a's, none among the b's
+    proba = rng.uniform(0.5, 1, size=40)
+    proba = np.column_stack([proba, 1 - proba])
+    proba[y_pred == "b"] = proba[y_pred == "b"][:, ::-1]
+    examples, captions = examples_by_class(
+        images, y_true, y_pred, proba, np.array(["a", "b"]), np.array(["A", "B"]), 3
+    )
+    confidence = proba.max(axis=1)
+    right_a = np.flatnonzero((y_true == "a") & (y_pred == "a"))
+    by_confidence = right_a[np.argsort(-confidence[right_a])]
+    # Each image is its index: what was picked, in order.
+    picked = examples[..., 0, 0]
+    np.testing.assert_array_equal(picked[0, 0], by_confidence[:3])
+    np.testing.assert_array_equal(picked[0, 1], by_confidence[::-1][:3])
+    wrong = np.array([3, 7, 11])
+    np.testing.assert_array_equal(picked[0, 2], wrong[np.argsort(-confidence[wrong])])
+    assert captions[0][2][0] == f"as B\n{confidence[picked[0, 2][0].astype(int)]:.3f}"
+    assert captions[0][0][0] == f"{confidence[by_confidence[0]]:.3f}"
+    # No mistakes among the b's: empty places, and a caption that says so.
+    assert np.isnan(examples[1, 2]).all()
+    assert captions[1][2] == ["no mistakes", "", ""]
 
 
 def test_train_positive_class(tmp_path):

@@ -98,7 +98,12 @@ def test_the_default_base_estimator_is_shown_with_its_parameters():
     assert 'data-param-prefix="estimator__"' in html
     assert _page("BinaryLogisticRegression") + "#:~:text=max_iter" in html
     # ...while get_params and clone see the parameters as given.
-    assert clf.get_params() == {"estimator": None, "n_jobs": None, "verbose": 0}
+    assert clf.get_params() == {
+        "estimator": None,
+        "class_weight": None,
+        "n_jobs": None,
+        "verbose": 0,
+    }
     assert clone(clf).estimator is None
 
 

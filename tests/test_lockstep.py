@@ -57,6 +57,46 @@ def test_zero_weight_sums_are_refused():
         )
 
 
+@pytest.mark.parametrize(
+    ("weight", "C", "message"),
+    [
+        # 1e308 * 4 overflows: the sum was inf, or NaN (inf - inf) once split
+        # into the label and the rest, and was reported as "sum to zero".
+        (1e308, 1.0, "sum to more than float64 can hold"),
+        # 1 / (C * S) overflowed to inf and the fit ran on NaN gradients.
+        (1e-322, 1.0, r"penalty 1 / \(C \* S\) overflows"),
+        (1.0, 1e-310, r"penalty 1 / \(C \* S\) overflows"),
+    ],
+)
+def test_weights_beyond_float64_are_refused(weight, C, message):
+    labels = Labels.from_codes(np.array([0, 1, 0, 1]), 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the error alone, no overflow warnings
+        with pytest.raises(ValueError, match=message):
+            ProblemBatch.from_labels(
+                np.ones((4, 1)),
+                labels,
+                Problems(np.array([1])),
+                C=C,
+                fit_intercept=True,
+                sample_weight=np.full((1, 4), weight),
+            )
+
+
+def test_tiny_weights_without_penalty_are_fine():
+    """``C=inf`` has no penalty to overflow, whatever the weights."""
+    labels = Labels.from_codes(np.array([0, 1, 0, 1]), 2)
+    batch = ProblemBatch.from_labels(
+        np.ones((4, 1)),
+        labels,
+        Problems(np.array([1])),
+        C=np.inf,
+        fit_intercept=True,
+        sample_weight=np.full((1, 4), 1e-322),
+    )
+    assert_array_equal(batch.l2_reg_strength, [0.0])
+
+
 @pytest.mark.parametrize("n_jobs", [None, 2])
 def test_waves_and_shards_follow_the_same_iterates(batch, n_jobs):
     coef0 = np.zeros((4, batch.n_params))

@@ -9,7 +9,8 @@ refers to this list.
 3. An integer sample weight equals repeating the sample; weight zero equals
    dropping it.
 4. Multiplying all sample weights by ``c`` equals multiplying ``C`` by ``c``.
-5. ``class_weight`` equals the matching ``sample_weight``.
+5. ``class_weight`` equals the matching ``sample_weight``, on the binary
+   estimator and, keyed on the original labels, on the meta-estimator.
 6. The outputs are consistent probabilities, predictions and scores.
 7. At convergence the gradient is below ``tol``; the objective is never above
    scikit-learn's by more than a stated slack.
@@ -687,6 +688,52 @@ def test_ovr_class_weight_is_sample_weight(setup, path):
         expected,
         f"class_weight={params['class_weight']!r}",
     )
+
+
+@st.composite
+def label_weighted_ovr_setups(draw):
+    """(dataset, params, class_weight): a class_weight for the meta-estimator,
+    "balanced" or a dict on some of the dataset's labels (the others weigh 1).
+    """
+    dataset, params = draw(ovr_setups(class_weight="none"))
+    labels = [plain_label(label) for label in dataset.classes]
+    keys = draw(st.lists(st.sampled_from(labels), unique=True), label="keys")
+    weight = st.floats(0.1, 10.0)
+    by_label = st.fixed_dictionaries(dict.fromkeys(keys, weight))
+    class_weight = draw(st.one_of(st.just("balanced"), by_label), label="weights")
+    return dataset, params, class_weight
+
+
+@given(setup=label_weighted_ovr_setups(), path=paths)
+def test_ovr_label_class_weight_is_sample_weight(setup, path):
+    """5. ``OneVsRestClassifier(class_weight=...)`` keys a dict on the
+    original labels: each problem weighs sample ``i`` by ``s_i c[y_i]``,
+    its own label's weight whatever the problem; "balanced" balances each
+    problem's column as a base estimator would. Each estimator must reach the
+    optimum of that problem (attainable accuracy)."""
+    dataset, params, class_weight = setup
+    with config_context(enable_metadata_routing=True):
+        model = make_ovr(path, params, **TIGHT).set_params(class_weight=class_weight)
+        fit_quietly(model, dataset.X, dataset.y, dataset.sample_weight)
+    fit_intercept = params["fit_intercept"]
+    if class_weight == "balanced":
+        problems = ovr_problems(dataset, {**params, "class_weight": "balanced"})
+    else:
+        s = np.ones(dataset.n_samples)
+        if dataset.sample_weight is not None:
+            s = np.array(dataset.sample_weight, dtype=np.float64)
+        s = s * np.array([class_weight.get(plain_label(v), 1.0) for v in dataset.y])
+        weighted = Dataset(dataset.X, dataset.y, s)
+        problems = ovr_problems(weighted, params)
+    for (label, problem), theta in zip(
+        problems, thetas(model, fit_intercept), strict=True
+    ):
+        assert_near_optimum(
+            problem,
+            solve(problem),
+            theta,
+            f"class_weight={class_weight!r}, class {label!r}",
+        )
 
 
 # --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ here come after the listed ones, in file name order.
 
 #: The examples, in the order a reader meets the topics.
 ORDER = [
-    "plot_quickstart.py",  # fit, confusion matrix, misclassified digits
+    "plot_quickstart.py",  # fit, confusion matrix, digits right and wrong
     "plot_coefficients.py",  # coefficient images, and how C changes them
     "plot_grid_search.py",  # Pipeline + GridSearchCV, validation curve over C
     "plot_convergence.py",  # raw against scaled pixels

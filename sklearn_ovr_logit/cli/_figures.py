@@ -1,4 +1,4 @@
-"""The figures of ``train``: confusion matrix, coefficients, misclassified digits.
+"""The figures of ``train``: confusion matrix, coefficients, digits by confidence.
 
 Drawn on :class:`matplotlib.figure.Figure` objects, not through pyplot, so
 nothing depends on a display or touches pyplot's global state; ``savefig``
@@ -125,6 +125,131 @@ def plot_misclassified(images, true_labels, predicted_labels, path, *, title):
         _label(ax, positions, labels, fontsize=8, color="firebrick")
     fig.suptitle(title)
     fig.savefig(path, dpi=110)
+
+
+def plot_by_class(images, captions, mistakes, class_names, path, *, title, groups):
+    """Save a row of example digits per class, in groups side by side.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n_classes, n_groups, n_per_group, height, width)
+        Grey levels, ink high; NaN for an empty place (too few examples).
+    captions : nested list of str, shape (n_classes, n_groups, n_per_group)
+        The text under each image (two lines at most).
+    mistakes : list of bool, one per group
+        Groups of wrong predictions, captioned in red rather than green.
+    class_names : list of str
+        The label of each row.
+    path : str or path-like
+        The PNG file to write.
+    title : str
+        Figure title.
+    groups : list of str
+        The heading of each group.
+    """
+    n_classes, n_groups, n_per_group, height, width = images.shape
+    geometry = _ByClassGeometry(n_classes, n_groups, n_per_group, height, width)
+    mosaic = np.full(geometry.shape, np.nan)
+    fig = _figure(figsize=geometry.figsize, dpi=_BY_CLASS_DPI)
+    ax = fig.add_subplot()
+    for row in range(n_classes):
+        top = geometry.row_top(row)
+        ax.text(
+            geometry.label_width / 2,
+            top + height / 2,
+            class_names[row],
+            ha="center",
+            va="center",
+            fontsize=13,
+            fontweight="bold",
+        )
+        for group in range(n_groups):
+            color = _WRONG if mistakes[group] else _RIGHT
+            for place in range(n_per_group):
+                left = geometry.column_left(group, place)
+                mosaic[top : top + height, left : left + width] = images[
+                    row, group, place
+                ]
+                ax.text(
+                    left + (width - 1) / 2,
+                    top + height + geometry.gap / 2,
+                    captions[row][group][place],
+                    ha="center",
+                    va="top",
+                    fontsize=8,
+                    linespacing=1.0,
+                    color=color,
+                )
+    for group, heading in enumerate(groups):
+        first = geometry.column_left(group, 0)
+        last = geometry.column_left(group, n_per_group - 1) + width
+        ax.text(
+            (first + last - 1) / 2,
+            geometry.header_height - geometry.gap,
+            heading,
+            ha="center",
+            va="bottom",
+            fontsize=10,
+            color=_WRONG if mistakes[group] else _RIGHT,
+        )
+    finite = images[np.isfinite(images)]
+    vmax = max(finite.max(), 1) if finite.size else 1
+    # Empty places (NaN) are drawn in the background colour.
+    ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=vmax, interpolation="nearest")
+    ax.set_axis_off()
+    fig.suptitle(title)
+    fig.savefig(path, dpi=_BY_CLASS_DPI)
+
+
+_RIGHT = "darkgreen"
+_WRONG = "firebrick"
+_BY_CLASS_DPI = 100
+# Figure pixels per image: a 28-pixel digit drawn about 2.3 times its size.
+_BY_CLASS_PIXELS_PER_IMAGE = 65
+
+
+class _ByClassGeometry:
+    """Where the rows, groups and captions of :func:`plot_by_class` go.
+
+    In the mosaic's pixels (one per image pixel): a column for the row
+    labels, then per group ``n_per_group`` images with a small gap between
+    them and an image's width between groups; per row the images, two lines
+    of caption and a gap; a band on top for the group headings.
+    """
+
+    def __init__(self, n_classes, n_groups, n_per_group, height, width):
+        self.n_per_group = n_per_group
+        self.width = width
+        self.gap = max(1, round(width / 8))
+        self.label_width = width
+        self.group_gap = width // 2
+        self.cell_width = width + self.gap
+        self.row_height = height + round(0.7 * height) + self.gap
+        self.header_height = round(0.45 * height)
+        self.shape = (
+            self.header_height + n_classes * self.row_height,
+            self.label_width
+            + n_groups * n_per_group * self.cell_width
+            + (n_groups - 1) * self.group_gap,
+        )
+        # Whole pixels, so that the PNG's size is exactly this, plus room
+        # for the title above the mosaic.
+        scale = _BY_CLASS_PIXELS_PER_IMAGE / width
+        self.pixels = (
+            round(self.shape[1] * scale) + 30,
+            round(self.shape[0] * scale) + 60,
+        )
+        self.figsize = tuple(n / _BY_CLASS_DPI for n in self.pixels)
+
+    def row_top(self, row):
+        return self.header_height + row * self.row_height
+
+    def column_left(self, group, place):
+        return (
+            self.label_width
+            + group * (self.n_per_group * self.cell_width + self.group_gap)
+            + place * self.cell_width
+        )
 
 
 def _tile(images, n_cols, blank):

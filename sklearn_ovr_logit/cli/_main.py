@@ -74,7 +74,7 @@ def build_parser(prog=None):
         "BinaryLogisticRegression) on the training images, print the test "
         "accuracy, per-class precision/recall/F1 and the confusion matrix, and "
         "write into --output: model.json, confusion_matrix.png, "
-        "coefficients.png and misclassified.png.",
+        "coefficients.png, misclassified.png and correctly_classified.png.",
     )
     _add_data_options(train)
     fitting = _add_model_options(train)

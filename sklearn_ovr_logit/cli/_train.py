@@ -13,6 +13,7 @@ from sklearn.metrics import accuracy_score, classification_report, confusion_mat
 from .._persistence import save_model
 from ._data import load_for_command
 from ._figures import (
+    plot_by_class,
     plot_coefficients,
     plot_confusion_matrix,
     plot_misclassified,
@@ -27,8 +28,11 @@ MODEL_FILE = "model.json"
 CONFUSION_FILE = "confusion_matrix.png"
 COEFFICIENTS_FILE = "coefficients.png"
 MISCLASSIFIED_FILE = "misclassified.png"
+BY_CLASS_FILE = "correctly_classified.png"
 # The gallery shows the most confident mistakes, at most this many.
 _GALLERY_SIZE = 40
+# Examples of each group, for each class, in the figure by class.
+_PER_GROUP = 3
 
 
 def run(args):
@@ -116,7 +120,7 @@ def _print_evaluation(y_test, y_pred, class_names, positive_class):
 def _write_figures(
     output, data, pipeline, binaries, y_test, y_pred, proba, accuracy, class_names
 ):
-    """Draw the confusion matrix, coefficients and misclassified digits."""
+    """Draw the confusion matrix, coefficients and the galleries of digits."""
     path = os.path.join(output, CONFUSION_FILE)
     plot_confusion_matrix(
         confusion_matrix(y_test, y_pred),
@@ -158,6 +162,76 @@ def _write_figures(
         ),
     )
     print(f"Wrote {path}")
+
+    path = os.path.join(output, BY_CLASS_FILE)
+    images, captions = examples_by_class(
+        np.asarray(data.X_test).reshape(-1, *data.image_shape),
+        y_test,
+        y_pred,
+        proba,
+        pipeline.classes_,
+        names,
+        _PER_GROUP,
+    )
+    plot_by_class(
+        images,
+        captions,
+        [False, False, True],
+        class_names,
+        path,
+        title="Test images by true class, with the probability of the class predicted",
+        groups=[
+            "correct, most confident",
+            "correct, least confident",
+            "wrong, most confident",
+        ],
+    )
+    print(f"Wrote {path}")
+
+
+def examples_by_class(images, y_true, y_pred, proba, classes, names, n):
+    """For each class, ``n`` test images of each kind, and their captions.
+
+    The kinds are the correct predictions with the highest and with the
+    lowest probability, and the wrong predictions with the highest
+    probability (of the class predicted), among the images of that class.
+
+    Returns
+    -------
+    examples : ndarray of shape (n_classes, 3, n, height, width)
+        The images, NaN where a class has fewer than ``n`` of a kind.
+    captions : nested list of str, shape (n_classes, 3, n)
+        The probability, and for a wrong prediction the class predicted.
+    """
+    index = {label: i for i, label in enumerate(classes)}
+    predicted = np.array([index[label] for label in y_pred])
+    confidence = proba[np.arange(len(predicted)), predicted]
+    examples = np.full((len(classes), 3, n, *images.shape[1:]), np.nan)
+    captions = [[[""] * n for _ in range(3)] for _ in classes]
+    for row, label in enumerate(classes):
+        right = np.flatnonzero((y_true == label) & (y_pred == label))
+        wrong = np.flatnonzero((y_true == label) & (y_pred != label))
+        # Stable sorts: ties keep the test set's order, so the figure is
+        # the same from run to run.
+        right = right[np.argsort(-confidence[right], kind="stable")]
+        wrong = wrong[np.argsort(-confidence[wrong], kind="stable")]
+        least = right[n:][::-1][:n]  # not those shown as the most confident
+        kinds = [right[:n], least, wrong[:n]]
+        for kind, chosen in enumerate(kinds):
+            for place, sample in enumerate(chosen):
+                examples[row, kind, place] = images[sample]
+                p = _probability(confidence[sample])
+                captions[row][kind][place] = (
+                    f"as {names[predicted[sample]]}\n{p}" if kind == 2 else p
+                )
+        if len(wrong) == 0:
+            captions[row][2][0] = "no mistakes"
+    return examples, captions
+
+
+def _probability(p):
+    """Three decimals, without rounding a near-certainty up to 1.000."""
+    return ">0.999" if p > 0.999 else f"{p:.3f}"
 
 
 def prepare_output(folder):
