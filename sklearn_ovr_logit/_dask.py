@@ -18,6 +18,8 @@ process).
 """
 
 import copy
+import math
+import os
 import uuid
 import warnings
 from concurrent.futures import CancelledError
@@ -474,10 +476,12 @@ class ChunkEvaluator:
     The distributed counterpart of
     :class:`~sklearn_ovr_logit._loss.RowBlockEvaluator`, with the same
     :meth:`weighted_sums`. Each call is one dask computation: one task per
-    non-empty row chunk evaluates the problems on it, where it lives, and a
-    tree of tasks adds the chunks' sums in a fixed order (so that a fit is
-    reproducible, whichever worker finishes first). Only ``coef`` goes to the
-    workers and only the sums come back.
+    worker thread evaluates the problems on the chunks that its worker holds,
+    one after the other, and a tree of tasks adds the tasks' sums. The
+    grouping is made once, from where the chunks are when the fit starts, so
+    that every round adds the same numbers in the same order, whichever
+    worker finishes first. Only ``coef`` goes to the workers and only the
+    sums come back.
 
     Parameters
     ----------
@@ -497,28 +501,27 @@ class ChunkEvaluator:
         self.n_features = X.shape[1]
         self.max_problems = max_problems
         self.fit_intercept = fit_intercept
+        # Every round on the scheduler the fit started with: were the default
+        # to change (a client closed), the rounds must fail, not move.
+        self._scheduler = dask.base.get_scheduler()
         n_chunks = len(X.chunks[0])
         weights = (
             [None] * n_chunks
             if sample_weight is None
             else list(sample_weight.to_delayed().ravel())
         )
-        self._chunks = [
-            (x, chunk_labels, rows)
-            for x, chunk_labels, rows, n_rows in zip(
-                X.to_delayed().ravel(), labels.parts, weights, X.chunks[0], strict=True
-            )
-            if n_rows > 0
+        chunks = list(zip(X.to_delayed().ravel(), labels.parts, weights, strict=True))
+        nonempty = [index for index, size in enumerate(X.chunks[0]) if size > 0]
+        self._groups = [
+            [chunks[index] for index in group]
+            for group in _chunk_groups(X, nonempty, self._scheduler)
         ]
         self._name = _unique_name("fit")
         self.n_rounds = 0
-        # Every round on the scheduler the fit started with: were the default
-        # to change (a client closed), the rounds must fail, not move.
-        self._scheduler = dask.base.get_scheduler()
 
     def close(self):
         """Let the chunks go (they stay persisted while anyone holds them)."""
-        self._chunks = []
+        self._groups = []
 
     def __enter__(self):
         return self
@@ -550,30 +553,83 @@ class ChunkEvaluator:
             )
         self.n_rounds += 1
         name = f"{self._name}-round-{self.n_rounds}"
-        # One node each, which every chunk's task depends on: sent once to
-        # each worker, not once per task.
+        # One node each, which every task depends on: sent once to each
+        # worker, not once per task.
         coef = dask.delayed(np.ascontiguousarray(coef), name=f"{name}-coef")
         problems = dask.delayed(problems, name=f"{name}-problems", traverse=False)
-        per_chunk = [
-            dask.delayed(_chunk_sums, pure=False)(
-                x,
-                labels,
-                rows,
+        per_group = [
+            dask.delayed(_group_sums, pure=False)(
+                group,
                 coef,
                 problems,
                 self.fit_intercept,
-                dask_key_name=f"{name}-chunk-{index}",
+                dask_key_name=f"{name}-group-{index}",
             )
-            for index, (x, labels, rows) in enumerate(self._chunks)
+            for index, group in enumerate(self._groups)
         ]
         try:
             [(loss_sums, gradient_sums)] = dask.compute(
-                _tree(per_chunk, _sum_tuples, name), scheduler=self._scheduler
+                _tree(per_group, _sum_tuples, name), scheduler=self._scheduler
             )
         except Exception as exc:
             _explain_lost_round(exc, self._scheduler, self.n_rounds)
             raise
         return loss_sums, gradient_sums
+
+
+def _chunk_groups(X, chunks, scheduler):
+    """The chunks each task of a round evaluates: those of one worker thread.
+
+    One task per thread rather than per chunk: a round's cost in scheduling
+    and in moving partial sums then grows with the threads, not the chunks.
+    With a distributed client the groups follow where the chunks are, and a
+    group holds at most a quarter of its worker's memory limit per thread (a
+    task needs all its chunks in memory at once, so that a worker can still
+    spill the others); with a local scheduler they are contiguous ranges,
+    one per core.
+    """
+    client = getattr(scheduler, "__self__", None)
+    if client is None or not hasattr(client, "who_has"):
+        n_groups = min(len(chunks), os.cpu_count() or 1)
+        return [group.tolist() for group in np.array_split(chunks, n_groups)]
+    from distributed import futures_of, wait
+
+    keys = X.__dask_keys__()
+    futures = futures_of(X)
+    # Where the chunks are once they are there (persist does not wait).
+    wait(futures)
+    where = client.who_has(futures)
+    try:
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+    except TypeError:  # distributed < 2025.4 lists every worker anyway
+        workers = client.scheduler_info()["workers"]
+    row_bytes = X.shape[1] * X.dtype.itemsize
+    by_worker = {}
+    for index in chunks:
+        holders = sorted(where.get(keys[index][0], ())) or [None]
+        by_worker.setdefault(holders[0], []).append(index)
+    groups = []
+    for worker, indices in sorted(by_worker.items(), key=lambda item: item[1][0]):
+        info = workers.get(worker, {})
+        nthreads = info.get("nthreads", 1)
+        limit = info.get("memory_limit") or 0
+        n_groups = nthreads
+        if limit:
+            data_bytes = row_bytes * sum(X.chunks[0][index] for index in indices)
+            n_groups = max(n_groups, math.ceil(data_bytes / (limit / 4 / nthreads)))
+        n_groups = min(len(indices), n_groups)
+        groups += [group.tolist() for group in np.array_split(indices, n_groups)]
+    return groups
+
+
+def _group_sums(chunks, coef, problems, fit_intercept):
+    """The sums over some chunks, added in their order."""
+    return _sum_tuples(
+        *(
+            _chunk_sums(X, labels, rows, coef, problems, fit_intercept)
+            for X, labels, rows in chunks
+        )
+    )
 
 
 def _explain_lost_round(exc, scheduler, n_round):

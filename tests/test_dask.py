@@ -184,10 +184,10 @@ def test_multiclass_fit_on_the_cluster_is_the_in_memory_fit(
     assert_same_fit(model, reference)
     assert_array_equal(model.classes_, reference.classes_)
     assert model.n_features_in_ == X.shape[1]
-    # Each round ran one task per chunk (8 of them) on the workers.
-    chunk_tasks = [key for key in task_keys(tasks) if "-chunk-" in key]
-    rounds = {key.split("-chunk-")[0] for key in chunk_tasks}
-    assert len(chunk_tasks) == 8 * len(rounds)
+    # Each round ran one task per worker thread, on the chunks it holds.
+    group_tasks = [key for key in task_keys(tasks) if "-group-" in key]
+    rounds = {key.split("-group-")[0] for key in group_tasks}
+    assert len(group_tasks) == N_WORKERS * len(rounds)
     assert len(rounds) >= max(e.n_iter_ for e in model.estimators_)
 
 
@@ -330,14 +330,14 @@ def test_X_is_never_gathered_and_computed_once(client):
     sent = workers_sent_bytes(client) - before
 
     keys = task_keys(tasks)
-    rounds = {key.split("-chunk-")[0] for key in keys if "-chunk-" in key}
+    rounds = {key.split("-group-")[0] for key in keys if "-group-" in key}
     # Each chunk of X was generated once (persisted), never again.
     assert sum(key.startswith(f"('{X.name}'") for key in keys) == n_chunks
-    # What a round may send: each chunk's sums to the tree, the tree's to the
+    # What a round may send: each task's sums to the tree, the tree's to the
     # client (twice that, for slack); and the labels once (16 bytes a sample).
     n_problems = len(model.estimators_)
     sums_bytes = 8 * n_problems * (n_features + 2)
-    allowed = 2 * len(rounds) * (n_chunks + 2) * sums_bytes + 16 * n_samples
+    allowed = 2 * len(rounds) * (N_WORKERS + 2) * sums_bytes + 16 * n_samples
     assert X.nbytes == 48_000_000
     assert sent < allowed < X.nbytes / 10
 
@@ -347,9 +347,9 @@ def test_X_is_never_gathered_and_computed_once(client):
 
 @pytest.fixture
 def kill_in_round(client, tmp_path):
-    """Register a plugin that kills the worker running a chunk of round 3."""
+    """Register a plugin that kills a worker running a task of round 3."""
     marker = tmp_path / "killed"
-    plugin = KillWorkerDuringTask(str(marker), "-round-3-chunk-")
+    plugin = KillWorkerDuringTask(str(marker), "-round-3-group-")
     client.register_plugin(plugin)
     try:
         yield marker
