@@ -179,11 +179,12 @@ def run_mnist(args):
             f"{dask_fit / mem_fit:.2f} x"
         )
         print(f"  same number of rounds: {mem_rounds == dask_rounds}")
+        round_parts(client, X, y, args)
         ours = class_objectives(dask_model, X, y, args.C)
         theirs = class_objectives(mem_model, X, y, args.C)
         relative = np.abs(ours - theirs) / np.abs(theirs)
         print(f"  largest relative difference of the objectives: {relative.max():.1e}")
-        X_test_dask = da.from_array(X_test, chunks=(args.chunk_rows, -1))
+        X_test_dask = scatter_rows(client, X_test, args.chunk_rows)
         print(
             f"  test accuracy: in memory {mem_model.score(X_test, y_test):.4f}, "
             f"dask (scored on the workers) {dask_model.score(X_test_dask, y_test):.4f}"
@@ -191,6 +192,57 @@ def run_mnist(args):
     finally:
         client.close()
         cluster.close()
+
+
+def round_parts(client, X, y, args):
+    """What a dask round is made of: one worker's share of the work, and the rest.
+
+    The share: the chunks one worker holds, evaluated here with one BLAS
+    thread, as a worker does. The rest: a round on chunks of one row each
+    (the same number of chunks, classes and features), which costs only the
+    scheduling and the round trip of the coefficients and sums.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from sklearn_ovr_logit._dask import ChunkedLabels, ChunkEvaluator
+    from sklearn_ovr_logit._loss import Labels, Problems, RowBlockEvaluator
+
+    classes = np.unique(y)
+    labels = Labels.from_codes(np.searchsorted(classes, y), classes.shape[0])
+    problems = Problems(labels=np.arange(classes.shape[0]))
+    coef = np.random.default_rng(0).normal(
+        scale=0.01, size=(classes.shape[0], X.shape[1] + 1)
+    )
+    share = X.shape[0] // 2
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        RowBlockEvaluator(
+            X[:share], labels.rows(0, share), None, len(problems), fit_intercept=True
+        ) as evaluator,
+    ):
+        compute = _median_time(lambda: evaluator.weighted_sums(coef, problems))
+    n_chunks = -(-X.shape[0] // args.chunk_rows)
+    tiny = scatter_rows(client, X[:n_chunks], 1)
+    tiny_labels = ChunkedLabels.from_labels(labels.rows(0, n_chunks), tiny.chunks[0])
+    with ChunkEvaluator(
+        tiny, tiny_labels, None, len(problems), fit_intercept=True
+    ) as evaluator:
+        overhead = _median_time(lambda: evaluator.weighted_sums(coef, problems))
+    print(
+        f"  a round's parts, measured apart: one worker's share ({share} rows) "
+        f"with one thread {compute * 1e3:.1f} ms; scheduling and round trip "
+        f"({n_chunks} chunks of one row) {overhead * 1e3:.1f} ms"
+    )
+
+
+def _median_time(function, repeats=15):
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def _reset_peak():

@@ -4,11 +4,12 @@ A dask ``X`` chunked by rows is checked where it lives (its dtype and shape
 from its metadata, its values by a reduction), persisted once and never
 gathered. The labels and sample weights are cut along the same row chunks and
 persisted beside them. Each round of a lockstep fit is then one small dask
-graph: one task per chunk computes the chunk's partial sums with a
-:class:`~sklearn_ovr_logit._loss.RowBlockEvaluator`, the unit of work of the
-in-memory fit, and a tree of tasks adds them up, so that only arrays of shape
-(n_problems,) and (n_problems, n_params) reach this process, where the L-BFGS-B
-runs stay. Predictions apply the in-memory methods to each chunk, lazily.
+graph: one task per worker thread computes the partial sums of the chunks its
+worker holds, each with a :class:`~sklearn_ovr_logit._loss.RowBlockEvaluator`
+(the unit of work of the in-memory fit), and a tree of tasks adds them up, so
+that only arrays of shape (n_problems,) and (n_problems, n_params) reach this
+process, where the L-BFGS-B runs stay. Predictions apply the in-memory methods
+to each chunk, lazily.
 
 The estimators call this module only when an argument is a dask collection,
 so that the in-memory path never imports dask. It works with any dask
@@ -115,7 +116,7 @@ def fit_data(estimator, X, y, sample_weight=None):
     if n_samples == 0 or n_features == 0:
         raise ValueError(
             f"Found array with {n_samples} sample(s) and {n_features} feature(s) "
-            "(shape=" + str(X.shape) + ") while a minimum of 1 is required."
+            f"(shape={X.shape}) while a minimum of 1 of each is required."
         )
     checks = {"X": _nonfinite_counts(X)}
     classes = None
@@ -171,10 +172,15 @@ def _rows(X, name):
             "with .to_dask_array(lengths=True) for a dask DataFrame."
         )
     if X.ndim != 2:
+        hint = (
+            " Reshape it with X.reshape(-1, 1) if it has a single feature, or "
+            "X.reshape(1, -1) if it has a single sample."
+            if X.ndim == 1
+            else " Reshape it to (n_samples, n_features)."
+        )
         raise ValueError(
             f"Expected a 2D dask array, got a {X.ndim}D one of shape {X.shape} "
-            "instead. Reshape it with X.reshape(-1, 1) if it has a single "
-            "feature, or X.reshape(1, -1) if it has a single sample."
+            f"instead.{hint}"
         )
     meta = X._meta
     if not (isinstance(meta, np.ndarray) or sparse.issparse(meta)):

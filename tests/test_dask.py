@@ -525,6 +525,7 @@ def test_hostile_y_and_shapes_are_refused_clearly(data, synchronous):
         (X, da.from_array(y), TypeError, "X is not"),
         (X_dask, da.from_array(np.column_stack([y, y])), ValueError, "must be 1-D"),
         (X_dask[:, 0], y, ValueError, "Expected a 2D dask array"),
+        (X_dask[:, :, None], y, ValueError, "to \\(n_samples, n_features\\)"),
         (da.zeros((3000, 0), chunks=500), y, ValueError, "0 feature"),
         (X_dask, da.from_array(y + 0.5), ValueError, "Unknown label type"),
         (X_dask, da.from_array(np.where(y == 0, np.nan, y)), ValueError, "NaN"),
@@ -575,6 +576,31 @@ def test_hostile_sample_weights_are_refused(data, synchronous, weights, message)
         BinaryLogisticRegression().fit(
             chunked(X), y == 0, sample_weight=da.from_array(weights)
         )
+
+
+def test_in_memory_and_scalar_sample_weights_with_a_dask_X(data, synchronous):
+    X, y, weights = data
+    for sample_weight in [weights, 2.0]:
+        expected = BinaryLogisticRegression(tol=TOL).fit(
+            X, y == 0, sample_weight=sample_weight
+        )
+        model = BinaryLogisticRegression(tol=TOL).fit(
+            chunked(X), y == 0, sample_weight=sample_weight
+        )
+        assert_same_fit(model, expected)
+    with pytest.raises(ValueError, match="sum to zero"):
+        BinaryLogisticRegression().fit(
+            chunked(X), y == 0, sample_weight=da.zeros(3000, chunks=500)
+        )
+
+
+def test_sparse_chunks_chunked_by_columns(synchronous):
+    X, y = make_classification(n_samples=300, n_features=8, random_state=0)
+    X[np.abs(X) < 0.5] = 0.0
+    X_dask = da.from_array(sp.csr_matrix(X), chunks=(100, 4), asarray=False)
+    with pytest.warns(PerformanceWarning):
+        model = BinaryLogisticRegression(tol=TOL).fit(X_dask, y)
+    assert_same_fit(model, BinaryLogisticRegression(tol=TOL).fit(sp.csr_matrix(X), y))
 
 
 def test_predictions_check_the_features_before_any_computation(data, reference):
