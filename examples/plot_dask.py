@@ -1,7 +1,7 @@
 """
-=========================================
+==========================================
 Larger than memory: fitting on dask arrays
-=========================================
+==========================================
 
 When ``X`` is a :mod:`dask.array` chunked by rows,
 :class:`~sklearn_ovr_logit.OneVsRestClassifier` and
@@ -62,7 +62,7 @@ X = da.concatenate(
     ]
 ).persist()
 y = da.from_delayed(mnist[2][:n_train], (n_train,), np.uint8).persist()
-wait([X, y])  # persist returns at once; the chunks are loaded in the background
+wait([X, y])  # persist returns at once: wait for the chunks
 X
 
 # %%
@@ -70,7 +70,7 @@ X
 # ------------------
 #
 # The same estimator and the same call as in memory. The workers' counters of
-# bytes sent show what travelled: the rounds' sums, not ``X``.
+# bytes sent show what travelled during the fit.
 import time
 
 from sklearn_ovr_logit import OneVsRestClassifier
