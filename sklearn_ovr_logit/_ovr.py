@@ -341,7 +341,12 @@ class OneVsRestClassifier(
         previous = self._previous_estimators(estimator)
         fit_params = routed_params.estimator.fit
         if any(map(is_dask_collection, (X, y, *fit_params.values()))):
-            X, y, Y, fit_params = self._dask_fit_data(X, y, estimator, fit_params)
+            try:
+                X, y, Y, fit_params = self._dask_fit_data(X, y, estimator, fit_params)
+            except BaseException:
+                # As when X is refused in memory: no model, not even the last.
+                self._forget_fit()
+                raise
         else:
             check_consistent_length(X, y)
             Y = self._binarize(y)

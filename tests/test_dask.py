@@ -559,6 +559,12 @@ def test_nonfinite_X_is_found_on_the_workers(data, synchronous, make_X, message)
     assert_array_equal(model.coef_, coef)
     with pytest.raises(ValueError, match=message):
         model.predict(chunked(make_X(X))).compute()
+    # OneVsRestClassifier drops its last model, as it does in memory.
+    for X_fit in [make_X(X), chunked(make_X(X))]:
+        one_vs_rest = ovr().fit(X, y)
+        with pytest.raises(ValueError, match=message):
+            one_vs_rest.fit(X_fit, y)
+        assert fitted_attributes(one_vs_rest) == []
 
 
 @pytest.mark.parametrize(
