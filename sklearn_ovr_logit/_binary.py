@@ -9,13 +9,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
+    _check_y,
     check_is_fitted,
     validate_data,
 )
 
 from ._callbacks import CallbackSupportMixin, ProblemCallbacks, iteration_subtasks
 from ._display import DocumentationLinkMixin
-from ._lockstep import LbfgsSettings, ProblemBatch, solve
+from ._lockstep import LbfgsSettings, ProblemBatch, is_dask_collection, solve
 from ._loss import Labels, Problems
 from ._solver import check_convergence
 
@@ -281,25 +282,30 @@ class BinaryLogisticRegression(
         self : object
             The fitted estimator.
         """
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-        )
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if classes.shape[0] != 2:
-            raise ValueError(_n_classes_message(classes, type_of_target(y)))
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        if any(map(is_dask_collection, (X, y, sample_weight))):
+            X, y, sample_weight, classes, labels = self._dask_fit_data(
+                X, y, sample_weight
             )
-        # One label, the positive class; the other class is "the rest".
-        labels = Labels.from_indicator((y == classes[1])[:, np.newaxis])
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                dtype=[np.float64, np.float32],
+            )
+            check_classification_targets(y)
+            classes = np.unique(y)
+            if classes.shape[0] != 2:
+                raise ValueError(_n_classes_message(classes, type_of_target(y)))
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=np.float64, ensure_non_negative=True
+                )
+            # One label, the positive class; the other class is "the rest".
+            labels = Labels.from_indicator((y == classes[1])[:, np.newaxis])
         totals = np.array(
-            [y.shape[0] if sample_weight is None else sample_weight.sum()], float
+            [y.shape[0] if sample_weight is None else float(sample_weight.sum())]
         )
         problems = Problems(
             labels=np.array([0]),
@@ -341,6 +347,34 @@ class BinaryLogisticRegression(
         )
         return set_solution(self, result, classes)
 
+    def _dask_fit_data(self, X, y, sample_weight):
+        """X, y, sample_weight, classes and labels of a fit on a dask ``X``.
+
+        X (and y and sample_weight, when they are dask arrays) are checked
+        on the workers and stay there; see ``_dask.fit_data``.
+        """
+        from . import _dask
+
+        data = _dask.fit_data(self, X, y, sample_weight)
+        y = data.y
+        if data.classes is None:
+            y = _check_y(y)
+            check_classification_targets(y)
+            classes = np.unique(y)
+            target_type = type_of_target(y)
+        else:
+            classes = data.classes
+            target_type = type_of_target(classes)
+        if classes.shape[0] != 2:
+            raise ValueError(_n_classes_message(classes, target_type))
+        if data.classes is None:
+            labels = Labels.from_indicator((y == classes[1])[:, np.newaxis])
+        else:
+            binarizer = _dask.label_binarizer(classes)
+            labels = _dask.ChunkedLabels.from_targets(y, binarizer)
+        labels = _dask.chunked_labels(data.X, labels)
+        return data.X, y, data.sample_weight, classes, labels
+
     def decision_function(self, X):
         """Signed distance to the decision boundary, ``X @ coef_.T + intercept_``.
 
@@ -355,6 +389,8 @@ class BinaryLogisticRegression(
             Positive values predict ``classes_[1]``.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return map_dask_rows(self, "decision_function", X)
         X = validate_data(
             self,
             X,
@@ -378,6 +414,8 @@ class BinaryLogisticRegression(
         y_pred : ndarray of shape (n_samples,)
             Predicted class labels.
         """
+        if is_dask_collection(X):
+            return map_dask_rows(self, "predict", X)
         scores = self.decision_function(X)
         return self.classes_[(scores > 0).astype(int)]
 
@@ -394,6 +432,8 @@ class BinaryLogisticRegression(
         proba : ndarray of shape (n_samples, 2)
             Probabilities of ``classes_[0]`` and ``classes_[1]``.
         """
+        if is_dask_collection(X):
+            return map_dask_rows(self, "predict_proba", X)
         # Probabilities in float64 even for float32 X, where expit would
         # underflow to 0 beyond a margin of about 100.
         scores = self.decision_function(X).astype(np.float64, copy=False)
@@ -413,17 +453,59 @@ class BinaryLogisticRegression(
             Log-probabilities of ``classes_[0]`` and ``classes_[1]``, finite
             even where a probability rounds to 0.
         """
+        if is_dask_collection(X):
+            return map_dask_rows(self, "predict_log_proba", X)
         scores = self.decision_function(X).astype(np.float64, copy=False)
         log_proba = np.empty((scores.shape[0], 2))
         log_proba[:, 0] = log_expit(-scores)
         log_proba[:, 1] = log_expit(scores)
         return log_proba
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on the given test data and labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples; a dask array is scored chunk by chunk where it
+            lives.
+
+        y : array-like of shape (n_samples,)
+            True labels of ``X``.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X)`` with respect to ``y``.
+        """
+        return score_accuracy(self, X, y, sample_weight)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_class = False
         return tags
+
+
+def map_dask_rows(estimator, method, X):
+    """``estimator.method(X)`` for a dask ``X``: lazy, computed chunk by chunk."""
+    check_is_fitted(estimator)
+    from ._dask import map_rows
+
+    return map_rows(estimator, method, X)
+
+
+def score_accuracy(estimator, X, y, sample_weight):
+    """``ClassifierMixin.score``, computed where the chunks are for a dask ``X``."""
+    if is_dask_collection(X):
+        check_is_fitted(estimator)
+        from ._dask import score
+
+        return score(estimator, X, y, sample_weight)
+    return ClassifierMixin.score(estimator, X, y, sample_weight=sample_weight)
 
 
 def two_class_proba(scores):

@@ -97,9 +97,9 @@ def ovr_class_weights(class_weight, Y, classes, *, sample_weight=None, multilabe
     for each of the ``K`` labels), then used it as a dict in every fold. Get
     that dict from :func:`balanced_label_weights`.
     """
-    Y = sparse.csr_array(Y)
     if class_weight is None:
         return OvrWeights(sample_weight=sample_weight)
+    Y = sparse.csr_array(Y)
     if isinstance(class_weight, str):
         names = classes[1:] if Y.shape[1] == 1 and len(classes) == 2 else classes
         return OvrWeights(

@@ -15,9 +15,15 @@ Every problem follows exactly the iterates it would follow alone: the shards,
 waves and rounds only decide which evaluations share a pass over ``X``.
 :class:`~sklearn_ovr_logit.BinaryLogisticRegression` fits its single problem
 through the same path.
+
+When ``X`` is a dask array, the batch's labels and weights go to the workers
+beside ``X``'s row chunks, and each round evaluates the chunks where they live
+(``_dask``); the L-BFGS-B runs stay here, in one shard. Nothing else changes,
+so an estimator that builds a batch from a dask ``X`` gets distributed fits.
 """
 
 import math
+import sys
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -93,6 +99,11 @@ class ProblemBatch:
 
         ``C`` is one value for every problem or one per problem.
         """
+        if is_dask_collection(X):
+            # The labels and weights go to the workers, beside X's chunks.
+            from ._dask import distribute_rows
+
+            labels, sample_weight = distribute_rows(X, labels, sample_weight)
         with np.errstate(over="ignore", invalid="ignore"):
             sums = weight_sums(labels, sample_weight, problems)
         # Scaling every weight by c is the same model as scaling C by c, which
@@ -143,7 +154,21 @@ class ProblemBatch:
         )
 
     def evaluator(self, max_problems, n_threads=1):
-        """A :class:`~sklearn_ovr_logit._loss.RowBlockEvaluator` over the data."""
+        """A :class:`~sklearn_ovr_logit._loss.RowBlockEvaluator` over the data.
+
+        For a dask ``X``, a ``_dask.ChunkEvaluator``: the same sums, made of
+        one row-block evaluation per chunk on the workers.
+        """
+        if is_dask_collection(self.X):
+            from ._dask import ChunkEvaluator
+
+            return ChunkEvaluator(
+                self.X,
+                self.labels,
+                self.sample_weight,
+                max_problems,
+                fit_intercept=self.fit_intercept,
+            )
         return RowBlockEvaluator(
             self.X,
             self.labels,
@@ -160,8 +185,22 @@ class ProblemBatch:
         )
 
 
+def is_dask_collection(obj):
+    """Whether ``obj`` is a dask collection (an array, a dataframe, ...).
+
+    It never imports dask, an optional dependency: if dask is not imported,
+    nothing can be a dask collection.
+    """
+    dask = sys.modules.get("dask")
+    return dask is not None and dask.is_dask_collection(obj)
+
+
 def default_solver_memory(X):
     """The memory budget, in bytes, for the state of the runs going on at once."""
+    if is_dask_collection(X):
+        # The runs' state is on this machine and X is not: X's size says
+        # nothing of what this machine can hold.
+        return MIN_SOLVER_MEMORY
     if sparse.issparse(X):
         data_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     else:
@@ -188,7 +227,9 @@ def solve(batch, coef0, settings, *, callbacks=None, n_jobs=None, solver_memory=
     callbacks : ProblemCallbacks or None, default=None
         What each run reports after each iteration (see ``_callbacks``).
     n_jobs : int or None, default=None
-        Number of joblib jobs the problems are sharded over.
+        Number of joblib jobs the problems are sharded over. Ignored when
+        ``batch.X`` is a dask array: the runs then stay in this process, in
+        one shard, and the cluster evaluates the chunks in parallel.
     solver_memory : int or None, default=None
         Budget in bytes for the state of the runs that go on at the same time,
         over all jobs; None means :func:`default_solver_memory` of the data.
@@ -200,6 +241,8 @@ def solve(batch, coef0, settings, *, callbacks=None, n_jobs=None, solver_memory=
     """
     n_problems = len(batch)
     n_shards = min(effective_n_jobs(n_jobs), n_problems)
+    if is_dask_collection(batch.X):
+        n_shards = 1
     budget = solver_memory
     if budget is None:
         budget = default_solver_memory(batch.X)

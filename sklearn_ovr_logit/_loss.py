@@ -124,6 +124,20 @@ class Labels:
         rows, labels = self.entries(0, self.n_samples)
         return np.bincount(labels, weights=sample_weight[rows], minlength=self.n_labels)
 
+    def weight_totals(self, sample_weight):
+        """Each row's total sample weight, and its weight on each label.
+
+        ``sample_weight`` is None (all ones) or of shape (n_weight_rows,
+        n_samples). Returns ``totals`` of shape (n_weight_rows,) and
+        ``positives`` of shape (n_weight_rows, n_labels), with one row for
+        None. Labels held elsewhere (on a dask cluster) compute the same.
+        """
+        if sample_weight is None:
+            totals = np.array([float(self.n_samples)])
+            return totals, self.weighted_counts(None)[np.newaxis, :]
+        positives = np.stack([self.weighted_counts(row) for row in sample_weight])
+        return sample_weight.sum(axis=1), positives
+
 
 @dataclass(frozen=True)
 class Problems:
@@ -204,9 +218,11 @@ def weight_sums(labels, sample_weight, problems):
     Parameters
     ----------
     labels : Labels
-        The labels of the samples.
-    sample_weight : ndarray of shape (n_weight_rows, n_samples), or None
-        Rows of sample weights; None means all ones.
+        The labels of the samples (or an object with the same
+        ``weight_totals``, such as labels kept on a dask cluster).
+    sample_weight : array of shape (n_weight_rows, n_samples), or None
+        Rows of sample weights, as ``labels.weight_totals`` takes them; None
+        means all ones.
     problems : Problems
         The problems.
 
@@ -214,12 +230,7 @@ def weight_sums(labels, sample_weight, problems):
     -------
     sums : ndarray of shape (n_problems,)
     """
-    if sample_weight is None:
-        totals = np.array([float(labels.n_samples)])
-        positives = labels.weighted_counts(None)[np.newaxis, :]
-    else:
-        totals = sample_weight.sum(axis=1)
-        positives = np.stack([labels.weighted_counts(row) for row in sample_weight])
+    totals, positives = labels.weight_totals(sample_weight)
     row = 0 if problems.weight_rows is None else problems.weight_rows
     positive = positives[row, problems.labels]
     negative = totals[row] - positive

@@ -45,6 +45,8 @@ from ._binary import (
     class_weight_pairs,
     initial_coef,
     iteration_printer,
+    map_dask_rows,
+    score_accuracy,
     set_solution,
     two_class_proba,
 )
@@ -56,7 +58,7 @@ from ._callbacks import (
 )
 from ._class_weight import ovr_class_weights
 from ._display import DefaultEstimatorDisplayMixin, DocumentationLinkMixin
-from ._lockstep import LbfgsSettings, ProblemBatch, solve
+from ._lockstep import LbfgsSettings, ProblemBatch, is_dask_collection, solve
 from ._loss import Labels, Problems
 from ._routing import base_estimator_routing
 
@@ -371,13 +373,19 @@ class OneVsRestClassifier(
         _check_binary_class_weight(estimator)
         if self.class_weight is not None and not fast:
             _check_takes_sample_weight(estimator, "fit")
-        check_consistent_length(X, y)
-        _check_not_multioutput(y)
         previous_classes = getattr(self, "classes_", None)
         previous = self._previous_estimators(estimator)
-
-        self.label_binarizer_ = LabelBinarizer(sparse_output=True)
-        Y = self.label_binarizer_.fit_transform(y).tocsc()
+        fit_params = routed_params.estimator.fit
+        if any(map(is_dask_collection, (X, y, *fit_params.values()))):
+            try:
+                X, y, Y, fit_params = self._dask_fit_data(X, y, estimator, fit_params)
+            except BaseException:
+                # As when X is refused in memory: no model, not even the last.
+                self._forget_fit()
+                raise
+        else:
+            check_consistent_length(X, y)
+            Y = self._binarize(y)
         self.classes_ = self.label_binarizer_.classes_
         if self.multilabel_:
             _check_indicator_values(Y)
@@ -403,7 +411,7 @@ class OneVsRestClassifier(
 
         fit = self._fit_lockstep if fast else self._fit_one_by_one
         try:
-            fit(X, y, Y, estimator, routed_params.estimator.fit, previous, contexts)
+            fit(X, y, Y, estimator, fit_params, previous, contexts)
         except BaseException:
             # A failed fit (a worker lost, an interrupt) leaves no partial model.
             self._forget_fit()
@@ -412,6 +420,47 @@ class OneVsRestClassifier(
             estimator=self, X=X, y=y, reconstruction_attributes={}
         )
         return self
+
+    def _binarize(self, y):
+        """The label indicator of an in-memory ``y`` (CSC), fitting the binarizer."""
+        _check_not_multioutput(y)
+        self.label_binarizer_ = LabelBinarizer(sparse_output=True)
+        return self.label_binarizer_.fit_transform(y).tocsc()
+
+    def _dask_fit_data(self, X, y, estimator, fit_params):
+        """X, y, the labels and fit_params of a fit on a dask ``X``.
+
+        X (and y and sample_weight, when they are dask arrays) are checked on
+        the workers and stay there (``_dask.fit_data``). The labels of a dask
+        ``y`` are made there too; an in-memory ``y`` is binarized here, as
+        in memory.
+        """
+        from . import _dask
+
+        if self.class_weight is not None:
+            raise ValueError(
+                "class_weight is not supported with dask data yet: its weights "
+                "need every sample's label on the client. Pass the weights as "
+                "sample_weight (for a dict, the sample weight times the weight "
+                "of each sample's label), or fit on in-memory data."
+            )
+        if not _uses_fast_path(estimator):
+            raise TypeError(
+                "A dask X is fitted where its chunks are, which needs the fast "
+                "path: the base estimator must be a BinaryLogisticRegression, "
+                f"not {estimator!r}, which would need all of X in one process. "
+                "Compute X first (X.compute()), or fit on in-memory data with "
+                "joblib's dask backend (see the parallelism guide)."
+            )
+        data = _dask.fit_data(self, X, y, fit_params.get("sample_weight"))
+        if "sample_weight" in fit_params:
+            fit_params = {**fit_params, "sample_weight": data.sample_weight}
+        if data.classes is None:
+            Y = self._binarize(data.y)
+        else:
+            self.label_binarizer_ = _dask.label_binarizer(data.classes)
+            Y = _dask.ChunkedLabels.from_targets(data.y, self.label_binarizer_)
+        return data.X, data.y, Y, fit_params
 
     def _forget_fit(self):
         for name in [name for name in vars(self) if name.endswith("_")]:
@@ -479,14 +528,21 @@ class OneVsRestClassifier(
 
     def _fit_lockstep(self, X, y, Y, estimator, fit_params, previous, contexts):
         """Fit all classes' BinaryLogisticRegression together (the fast path)."""
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
-        )
         sample_weight = fit_params.get("sample_weight")
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        if is_dask_collection(X):
+            from ._dask import chunked_labels
+
+            # X and sample_weight were checked, and put on the workers, by fit.
+            labels = chunked_labels(X, Y)
+        else:
+            X = validate_data(
+                self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
             )
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=np.float64, ensure_non_negative=True
+                )
+            labels = Labels.from_indicator(Y)
         weights = ovr_class_weights(
             self.class_weight,
             Y,
@@ -495,7 +551,6 @@ class OneVsRestClassifier(
             multilabel=self.multilabel_,
         )
         n_samples, n_features = X.shape
-        labels = Labels.from_indicator(Y)
         positive_counts = labels.weighted_counts(None)
         constant = (positive_counts == 0) | (positive_counts == n_samples)
         estimators = [None] * Y.shape[1]
@@ -744,6 +799,8 @@ class OneVsRestClassifier(
             targets.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return map_dask_rows(self, "predict", X)
         scores = self._scores(X)
         if self.label_binarizer_.y_type_ == "multiclass":
             # argmax breaks ties towards the first class, as scikit-learn does.
@@ -780,6 +837,8 @@ class OneVsRestClassifier(
             Probabilities, columns ordered as ``classes_``.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return map_dask_rows(self, "predict_proba", X)
         scores = self._linear_scores(X)
         if scores is not None:
             return _linear_proba(
@@ -818,6 +877,8 @@ class OneVsRestClassifier(
             One column per class; a single column, raveled, for two classes.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return map_dask_rows(self, "decision_function", X)
         scores = self._linear_scores(X)
         if scores is None:
             if len(self.estimators_) == 1:
@@ -828,6 +889,31 @@ class OneVsRestClassifier(
         if scores.shape[1] == 1:
             return scores.ravel()
         return scores
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on the given test data and labels.
+
+        For multilabel targets this is the subset accuracy: a sample counts
+        as correct only if every label is predicted right.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples; a dask array is scored chunk by chunk where it
+            lives.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            True labels of ``X``.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X)`` with respect to ``y``.
+        """
+        return score_accuracy(self, X, y, sample_weight)
 
     @property
     def coef_(self):
@@ -953,7 +1039,7 @@ def _combined_class_weights(weights, base_class_weight, labels, fitted, shared, 
     "balanced" counts the samples with ``shared`` and our per-problem weights.
     """
     positive = labels.weighted_counts(shared)[fitted]
-    total = np.full(fitted.shape[0], n if shared is None else shared.sum(), float)
+    total = np.full(fitted.shape[0], n if shared is None else float(shared.sum()))
     ours = None if weights.class_weights is None else weights.class_weights[fitted]
     if ours is not None:
         negative = ours[:, 0] * (total - positive)

@@ -13,6 +13,8 @@ send them to dask workers only.
 import os
 import signal
 
+from distributed.diagnostics.plugin import WorkerPlugin
+
 
 def kill_worker_once(marker, spare_pid):
     """Kill this process, unless it is ``spare_pid`` or ``marker`` exists.
@@ -72,3 +74,24 @@ class KillWorkerOnceCallback:
 
     def on_fit_task_end(self, estimator, context, **kwargs):
         return False
+
+
+class KillWorkerDuringTask(WorkerPlugin):
+    """A dask worker plugin: the worker that starts a matching task dies, once.
+
+    The first worker that moves a task whose key contains ``key_part`` to
+    "executing" creates the file ``marker`` and dies with SIGKILL, in the
+    middle of the round that task belongs to; the others, and the restarted
+    worker, run on. Its copy on each worker is unpickled there, which imports
+    this module.
+    """
+
+    name = "kill-worker-during-task"
+
+    def __init__(self, marker, key_part):
+        self.marker = marker
+        self.key_part = key_part
+
+    def transition(self, key, start, finish, **kwargs):
+        if finish == "executing" and self.key_part in str(key):
+            kill_worker_once(self.marker, spare_pid=None)

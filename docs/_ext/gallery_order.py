@@ -15,6 +15,7 @@ ORDER = [
     "plot_multilabel.py",  # multilabel one-vs-rest, per-label probabilities
     "plot_kernel_approximation.py",  # Nystroem features + one-vs-rest
     "plot_speed.py",  # against scikit-learn's OneVsRestClassifier
+    "plot_dask.py",  # a dask cluster: fit where the chunks are, predict lazily
     "plot_onnx_export.py",  # export to ONNX, run with onnxruntime, compare
 ]
 
