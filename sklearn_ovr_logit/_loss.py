@@ -290,6 +290,11 @@ class RowBlockEvaluator:
       than several single-threaded calls side by side; one thread walks
       through the blocks.
 
+    With several rows of sample weights (cross-validation folds), the blocks
+    also end where a long run of rows that some problems weigh by zero (a
+    fold's held-out rows) begins or ends, and those problems skip the run's
+    blocks (see ``_cut_blocks``).
+
     Use it as a context manager: while inside, it holds BLAS to one thread
     if it uses row threads, and on exit it stops its threads.
 
