@@ -12,6 +12,7 @@ import sklearn
 from threadpoolctl import threadpool_info
 
 import sklearn_ovr_logit
+import sklearn_ovr_logit._lockstep as lockstep
 
 
 def print_environment():
@@ -120,3 +121,33 @@ def _status_kib(field):
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+class RoundTimer:
+    """Counts the lockstep rounds of our fits and times their evaluations.
+
+    ``rounds`` is the number of batched evaluations (passes over X),
+    ``evaluations`` the number of problems they evaluated in all, and
+    ``seconds`` the time they took.
+    """
+
+    def __enter__(self):
+        self.rounds = 0
+        self.evaluations = 0
+        self.seconds = 0.0
+        self._original = lockstep.ProblemBatch.loss_and_gradient
+        timer = self
+
+        def timed(batch, coef, evaluator):
+            start = time.perf_counter()
+            result = timer._original(batch, coef, evaluator)
+            timer.seconds += time.perf_counter() - start
+            timer.rounds += 1
+            timer.evaluations += coef.shape[0]
+            return result
+
+        lockstep.ProblemBatch.loss_and_gradient = timed
+        return self
+
+    def __exit__(self, *exc_info):
+        lockstep.ProblemBatch.loss_and_gradient = self._original

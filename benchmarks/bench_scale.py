@@ -33,12 +33,17 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from _common import PeakMemory, alternate, class_objectives, print_environment
+from _common import (
+    PeakMemory,
+    RoundTimer,
+    alternate,
+    class_objectives,
+    print_environment,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier as SklearnOneVsRest
 
-import sklearn_ovr_logit._lockstep as lockstep
 from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
 
 WORKLOADS = ["mnist", "probe", "text", "big"]
@@ -126,29 +131,6 @@ def two_products(X, n_classes):
         np.matmul(margins, X, out=gradient)
 
     return median_seconds(products, repeats=3)
-
-
-class RoundTimer:
-    """Counts the lockstep rounds of our fits and times their evaluations."""
-
-    def __enter__(self):
-        self.rounds = 0
-        self.seconds = 0.0
-        self._original = lockstep.ProblemBatch.loss_and_gradient
-        timer = self
-
-        def timed(batch, coef, evaluator):
-            start = time.perf_counter()
-            result = timer._original(batch, coef, evaluator)
-            timer.seconds += time.perf_counter() - start
-            timer.rounds += 1
-            return result
-
-        lockstep.ProblemBatch.loss_and_gradient = timed
-        return self
-
-    def __exit__(self, *exc_info):
-        lockstep.ProblemBatch.loss_and_gradient = self._original
 
 
 def run_workload(workload, args):

@@ -1,8 +1,14 @@
 """One-vs-rest logistic regression for scikit-learn, fitted with L-BFGS."""
 
 from ._binary import BinaryLogisticRegression
+from ._cv import OneVsRestLogisticRegressionCV
 from ._ovr import OneVsRestClassifier
 
 __version__ = "0.1.0"
 
-__all__ = ["BinaryLogisticRegression", "OneVsRestClassifier", "__version__"]
+__all__ = [
+    "BinaryLogisticRegression",
+    "OneVsRestClassifier",
+    "OneVsRestLogisticRegressionCV",
+    "__version__",
+]

@@ -11,6 +11,10 @@ label each problem separates from the rest, class weights, ``C``) and calls
 - within a wave, runs one L-BFGS-B per problem in lockstep: each round, one
   row-blocked pass over ``X`` evaluates every problem still running.
 
+:func:`solve_path` does the same along a path of values of ``C``, each
+problem warm-started from its solution at the previous value, as
+cross-validation over ``C`` needs.
+
 Every problem follows exactly the iterates it would follow alone: the shards,
 waves and rounds only decide which evaluations share a pass over ``X``.
 :class:`~sklearn_ovr_logit.BinaryLogisticRegression` fits its single problem
@@ -239,7 +243,55 @@ def solve(batch, coef0, settings, *, callbacks=None, n_jobs=None, solver_memory=
     results : list of scipy.optimize.OptimizeResult
         One per problem, in order.
     """
+    [results] = solve_path(
+        batch,
+        batch.C[np.newaxis, :],
+        coef0,
+        settings,
+        callbacks=None if callbacks is None else [callbacks],
+        n_jobs=n_jobs,
+        solver_memory=solver_memory,
+    )
+    return results
+
+
+def solve_path(
+    batch, Cs, coef0, settings, *, callbacks=None, n_jobs=None, solver_memory=None
+):
+    """Fit every problem of the batch at each value of ``C`` in turn, warm-started.
+
+    Each problem is solved at ``Cs[0]`` from ``coef0``, then at ``Cs[1]``
+    from that solution, and so on, as scikit-learn's ``LogisticRegressionCV``
+    follows its path. A shard (and a wave) keeps its problems along the whole
+    path, so that the data is sent to a job once.
+
+    Parameters
+    ----------
+    batch : ProblemBatch
+        The problems; their ``C`` is replaced by each value of the path.
+    Cs : ndarray of shape (n_steps,) or (n_steps, n_problems)
+        The values of ``C`` in the order they are solved, one for all the
+        problems or one per problem at each step.
+    coef0 : ndarray of shape (n_problems, n_params)
+        Starting point of each problem at the first step.
+    settings : LbfgsSettings
+        Stopping rule of the runs.
+    callbacks : list of ProblemCallbacks or None, default=None
+        What the runs of each step report (see ``_callbacks``).
+    n_jobs : int or None, default=None
+        Number of joblib jobs the problems are sharded over.
+    solver_memory : int or None, default=None
+        As in :func:`solve`.
+
+    Returns
+    -------
+    results : list of list of scipy.optimize.OptimizeResult
+        ``results[step][problem]``.
+    """
     n_problems = len(batch)
+    steps = np.broadcast_to(
+        np.asarray(Cs, dtype=np.float64).reshape(len(Cs), -1), (len(Cs), n_problems)
+    )
     n_shards = min(effective_n_jobs(n_jobs), n_problems)
     if is_dask_collection(batch.X):
         n_shards = 1
@@ -247,39 +299,51 @@ def solve(batch, coef0, settings, *, callbacks=None, n_jobs=None, solver_memory=
     if budget is None:
         budget = default_solver_memory(batch.X)
     if n_shards <= 1:
-        return _solve_shard(batch, coef0, settings, callbacks, budget)
+        return _solve_shard(batch, steps, coef0, settings, callbacks, budget)
     shards = np.array_split(np.arange(n_problems), n_shards)
     shard_results = Parallel(n_jobs=n_jobs)(
         delayed(_solve_shard)(
             batch.select(shard),
+            steps[:, shard],
             coef0[shard],
             settings,
-            None if callbacks is None else callbacks.select(shard),
+            None if callbacks is None else [c.select(shard) for c in callbacks],
             budget // n_shards,
         )
         for shard in shards
     )
-    return [result for results in shard_results for result in results]
+    return [
+        [result for results in shard_results for result in results[step]]
+        for step in range(len(steps))
+    ]
 
 
-def _solve_shard(batch, coef0, settings, callbacks, budget):
-    """Solve some problems in this process, in waves, each wave in lockstep."""
+def _solve_shard(batch, steps, coef0, settings, callbacks, budget):
+    """Solve some problems in this process, in waves, each wave in lockstep.
+
+    Each wave follows the whole path (``steps``, one row of C per step) before
+    the next wave starts: one evaluator serves every step.
+    """
     n_problems = len(batch)
     n_waves = math.ceil(n_problems / wave_size(batch.n_params, budget))
     waves = np.array_split(np.arange(n_problems), n_waves)
-    results = []
+    results = [[] for _ in steps]
     with (
         evaluation_threads() as n_threads,
         batch.evaluator(len(waves[0]), n_threads) as evaluator,
     ):
         for wave in waves:
-            results += _solve_wave(
-                batch.select(wave),
-                coef0[wave],
-                settings,
-                None if callbacks is None else callbacks.select(wave),
-                evaluator,
-            )
+            coef = coef0[wave]
+            for step, C in enumerate(steps):
+                wave_results = _solve_wave(
+                    replace(batch, C=C.copy()).select(wave),
+                    coef,
+                    settings,
+                    None if callbacks is None else callbacks[step].select(wave),
+                    evaluator,
+                )
+                results[step] += wave_results
+                coef = np.array([result.x for result in wave_results])
     return results
 
 

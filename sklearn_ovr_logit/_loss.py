@@ -42,6 +42,10 @@ _ROW_THREADS_MIN_PROBLEMS = 256
 _POINTWISE_ENTRIES = 1 << 15
 # Fewer rows per block make numpy's overhead per call dominate.
 _MIN_BLOCK_ROWS = 64
+# A run of rows that some problems do not use gets a block of its own, which
+# they skip, from this length on; shorter runs cost more in per-block
+# overhead than the work they would save.
+_MIN_SKIPPED_ROWS = 256
 # The per-sample arrays of a block (margins, a temporary, residuals and
 # weights, one row per problem) take about this many bytes at most.
 _SCRATCH_BYTES = 12 << 20
@@ -297,6 +301,11 @@ class RowBlockEvaluator:
       than several single-threaded calls side by side; one thread walks
       through the blocks.
 
+    With several rows of sample weights (cross-validation folds), the blocks
+    also end where a long run of rows that some problems weigh by zero (a
+    fold's held-out rows) begins or ends, and those problems skip the run's
+    blocks (see ``_cut_blocks``).
+
     Use it as a context manager: while inside, it holds BLAS to one thread
     if it uses row threads, and on exit it stops its threads.
 
@@ -345,10 +354,9 @@ class RowBlockEvaluator:
         self.is_sparse = sparse.issparse(X)
         n_threads = max(1, int(n_threads))
         block_rows = _block_rows(X, max_problems, n_threads)
-        self._blocks = [
-            (start, min(start + block_rows, n_samples))
-            for start in range(0, max(n_samples, 1), block_rows)
-        ]
+        self._blocks, self._block_groups, self._supports = _cut_blocks(
+            n_samples, block_rows, sample_weight
+        )
         if self.is_sparse:
             # Stored by columns, a block's product with the coefficients and
             # its product with the residuals both stream through the
@@ -358,7 +366,7 @@ class RowBlockEvaluator:
         else:
             self._X_blocks = [X[a:b] for a, b in self._blocks]
         self.row_threads = self.is_sparse or max_problems >= _ROW_THREADS_MIN_PROBLEMS
-        n_threads = min(n_threads, len(self._blocks)) if self.row_threads else 1
+        n_threads = max(1, min(n_threads, len(self._blocks))) if self.row_threads else 1
         # Contiguous ranges of blocks, one per thread: the partial sums are
         # always added in the same order, whichever thread finishes first.
         bounds = np.linspace(0, len(self._blocks), n_threads + 1).round().astype(int)
@@ -446,6 +454,80 @@ def _block_rows(X, n_problems, n_threads):
     return int(max(rows, _MIN_BLOCK_ROWS, 1))
 
 
+def _cut_blocks(n_samples, block_rows, sample_weight):
+    """Blocks of rows, and the rows of sample weights that are non-zero on each.
+
+    With several rows of sample weights, a problem gives zero weight to some
+    samples: a cross-validation fold to the samples it holds out. Where such
+    samples make a long enough run of rows of X, the run gets blocks of its
+    own, which the problems that give it zero weight skip, so that they cost
+    the rows they use rather than all of X. (Gathering scattered rows into
+    blocks would cost a copy of X's rows each round, more than the skipped
+    products save with tens of problems.)
+
+    Returns
+    -------
+    blocks : list of (int, int)
+        ``(start, stop)`` of each block.
+    block_groups : list of int
+        For each block, its row of ``supports``.
+    supports : ndarray of shape (n_groups, n_weight_rows), bool, or None
+        Which rows of sample weights are non-zero somewhere on the blocks
+        of each group; None when every block needs every row.
+    """
+
+    def cut(start, stop):
+        return [
+            (first, min(first + block_rows, stop))
+            for first in range(start, max(stop, start + 1), block_rows)
+        ]
+
+    plain = cut(0, n_samples)
+    if sample_weight is None or sample_weight.shape[0] < 2 or n_samples == 0:
+        return plain, [0] * len(plain), None
+    nonzero = sample_weight != 0
+    changes = np.flatnonzero(np.any(nonzero[:, 1:] != nonzero[:, :-1], axis=0)) + 1
+    run_starts = np.concatenate([[0], changes])
+    run_stops = np.append(changes, n_samples)
+    long_runs = run_stops - run_starts >= _MIN_SKIPPED_ROWS
+    # Each long run is a segment; the short runs between them make one
+    # segment, whose blocks serve every problem that uses any of its rows.
+    bounds = np.unique(
+        np.concatenate([[0, n_samples], run_starts[long_runs], run_stops[long_runs]])
+    )
+    segment_starts = bounds[:-1]
+    segment_supports = np.logical_or.reduceat(nonzero, segment_starts, axis=1).T
+    if segment_supports.all():
+        return plain, [0] * len(plain), None
+    supports, segment_groups = np.unique(segment_supports, axis=0, return_inverse=True)
+    blocks, block_groups = [], []
+    for start, stop, group in zip(
+        segment_starts.tolist(),
+        bounds[1:].tolist(),
+        segment_groups.reshape(-1).tolist(),
+        strict=True,
+    ):
+        segment_blocks = cut(start, stop)
+        blocks += segment_blocks
+        block_groups += [group] * len(segment_blocks)
+    return blocks, block_groups, supports
+
+
+class _Part:
+    """The problems a block evaluates, when it is not all of them.
+
+    ``index`` holds their positions in the batch (None: all, in order); the
+    other attributes are those of :class:`_Evaluation`, for them only.
+    """
+
+    def __init__(self, index, weights, intercept, problems, label_map):
+        self.index = index
+        self.weights = weights
+        self.intercept = intercept
+        self.problems = problems
+        self.label_map = label_map
+
+
 class _Evaluation:
     """One evaluation of a batch: the work done on each block."""
 
@@ -459,69 +541,114 @@ class _Evaluation:
         self.weights = weights.T.copy() if evaluator.is_sparse else weights
         self.intercept = coef[:, -1:] if evaluator.fit_intercept else None
         self.label_map = problems.label_map(evaluator.labels.n_labels)
+        everything = _Part(None, self.weights, self.intercept, problems, self.label_map)
+        if evaluator._supports is None:
+            self._parts = [everything]
+        else:
+            self._parts = [
+                self._part(support, everything) for support in evaluator._supports
+            ]
+
+    def _part(self, support, everything):
+        """The problems whose row of sample weights is in ``support``."""
+        rows = self.problems.weight_rows
+        active = (
+            np.full(len(self.problems), support[0]) if rows is None else support[rows]
+        )
+        if active.all():
+            return everything
+        if not active.any():
+            return None
+        index = np.flatnonzero(active)
+        selected = self.problems.select(index)
+        return _Part(
+            index,
+            self.weights[:, index] if self.evaluator.is_sparse else self.weights[index],
+            None if self.intercept is None else self.intercept[index],
+            selected,
+            selected.label_map(self.evaluator.labels.n_labels),
+        )
 
     def run(self, block_range, scratch):
         """Loss sums, gradient sums (features) and residual sums over some blocks."""
+        evaluator = self.evaluator
         n_problems = len(self.problems)
         loss_sums = np.zeros(n_problems)
         residual_sums = np.zeros(n_problems)
         gradient = scratch.gradient[:n_problems]
         gradient[...] = 0.0
         for block in block_range:
-            start, stop = self.evaluator._blocks[block]
-            X_block = self.evaluator._X_blocks[block]
+            part = self._parts[evaluator._block_groups[block]]
+            if part is None:
+                continue
+            start, stop = evaluator._blocks[block]
+            X_block = evaluator._X_blocks[block]
             n_rows = stop - start
+            n_active = len(part.problems)
             margins, temporary, residuals, weight_array = scratch.per_sample(
-                n_problems, n_rows
+                n_active, n_rows
             )
-            low_precision = scratch.low_precision(n_problems, n_rows)
-            self._margins(X_block, margins, low_precision)
-            if self.intercept is not None:
-                margins += self.intercept
-            positive = self.label_map.positive_pairs(
-                *self.evaluator.labels.entries(start, stop)
+            low_precision = scratch.low_precision(n_active, n_rows)
+            self._margins(part, X_block, margins, low_precision)
+            if part.intercept is not None:
+                margins += part.intercept
+            positive = part.label_map.positive_pairs(
+                *evaluator.labels.entries(start, stop)
             )
-            weights = self._weights(start, stop, positive, weight_array)
+            weights = self._weights(part.problems, start, stop, positive, weight_array)
+            if part.index is None:
+                block_loss, block_residual = loss_sums, residual_sums
+            else:
+                block_loss, block_residual = np.zeros(n_active), np.zeros(n_active)
             _pointwise(
                 margins,
                 positive,
                 weights,
                 temporary,
                 residuals,
-                loss_sums,
-                residual_sums,
+                block_loss,
+                block_residual,
             )
-            self._add_gradient(X_block, residuals, low_precision, scratch, gradient)
+            if part.index is not None:
+                loss_sums[part.index] += block_loss
+                residual_sums[part.index] += block_residual
+            self._add_gradient(
+                X_block, residuals, low_precision, scratch, gradient, part.index
+            )
         return loss_sums, gradient, residual_sums
 
-    def _margins(self, X_block, margins, low_precision):
+    def _margins(self, part, X_block, margins, low_precision):
         """Write ``weights @ X_block.T`` into ``margins`` (float64)."""
         if sparse.issparse(X_block):
-            margins.T[...] = X_block @ self.weights
+            margins.T[...] = X_block @ part.weights
         elif low_precision is None:
-            np.matmul(self.weights, X_block.T, out=margins)
+            np.matmul(part.weights, X_block.T, out=margins)
         else:
-            np.matmul(self.weights, X_block.T, out=low_precision[0])
+            np.matmul(part.weights, X_block.T, out=low_precision[0])
             margins[...] = low_precision[0]
 
-    def _add_gradient(self, X_block, residuals, low_precision, scratch, gradient):
-        """Add ``residuals @ X_block`` to ``gradient`` (float64)."""
+    def _add_gradient(
+        self, X_block, residuals, low_precision, scratch, gradient, index
+    ):
+        """Add ``residuals @ X_block`` to rows ``index`` (None: all) of ``gradient``."""
         if low_precision is not None:
             low_precision[1][...] = residuals
             residuals = low_precision[1]
         if sparse.issparse(X_block):
             # The transpose of a CSC block is a CSR matrix whose rows
             # (features) each write one row of the product.
-            gradient += (X_block.T @ residuals.T).T
-            return
-        block_gradient = scratch.block_gradient[: residuals.shape[0]]
-        np.matmul(residuals, X_block, out=block_gradient)
-        gradient += block_gradient
+            block_gradient = (X_block.T @ residuals.T).T
+        else:
+            block_gradient = scratch.block_gradient[: residuals.shape[0]]
+            np.matmul(residuals, X_block, out=block_gradient)
+        if index is None:
+            gradient += block_gradient
+        else:
+            gradient[index] += block_gradient
 
-    def _weights(self, start, stop, positive, weight_array):
+    def _weights(self, problems, start, stop, positive, weight_array):
         """Sample weights times class weights of the block; None for all ones."""
         sample_weight = self.evaluator.sample_weight
-        problems = self.problems
         if sample_weight is None and problems.class_weights is None:
             return None
         if sample_weight is None:

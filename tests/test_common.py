@@ -7,7 +7,11 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
+from sklearn_ovr_logit import (
+    BinaryLogisticRegression,
+    OneVsRestClassifier,
+    OneVsRestLogisticRegressionCV,
+)
 
 ESTIMATORS = [
     BinaryLogisticRegression(),
@@ -27,6 +31,10 @@ ESTIMATORS = [
     OneVsRestClassifier(LogisticRegression()),
     OneVsRestClassifier(LinearSVC()),
     OneVsRestClassifier(Ridge()),
+    OneVsRestLogisticRegressionCV(),
+    OneVsRestLogisticRegressionCV(
+        Cs=3, cv=3, C_per_class=True, class_weight="balanced", refit=False
+    ),
 ]
 
 

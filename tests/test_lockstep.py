@@ -2,6 +2,7 @@
 
 import tracemalloc
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from sklearn_ovr_logit._lockstep import (
     ProblemBatch,
     default_solver_memory,
     solve,
+    solve_path,
     wave_size,
 )
 from sklearn_ovr_logit._loss import Labels, Problems
@@ -106,6 +108,44 @@ def test_waves_and_shards_follow_the_same_iterates(batch, n_jobs):
     for a, b in zip(together, one_at_a_time, strict=True):
         assert a.nit == b.nit
         assert_allclose(a.x, b.x, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("n_jobs", "solver_memory"), [(None, None), (2, None), (None, 1), (3, 1)]
+)
+def test_path_warm_starts_each_C_from_the_previous_solution(
+    batch, n_jobs, solver_memory
+):
+    """solve_path equals one solve per value of C, each from the last solution."""
+    Cs = np.array([[0.01, 0.1, 1.0, 10.0], [1.0, 0.5, 2.0, np.inf]])
+    coef = np.zeros((4, batch.n_params))
+    expected = []
+    for C in Cs:
+        expected.append(solve(replace(batch, C=C), coef, SETTINGS))
+        coef = np.array([result.x for result in expected[-1]])
+    path = solve_path(
+        batch,
+        Cs,
+        np.zeros((4, batch.n_params)),
+        SETTINGS,
+        n_jobs=n_jobs,
+        solver_memory=solver_memory,
+    )
+    assert len(path) == 2
+    for step, step_expected in zip(path, expected, strict=True):
+        for result, other in zip(step, step_expected, strict=True):
+            assert result.nit == other.nit
+            # Other shards and waves change the products' summation order.
+            assert_allclose(result.x, other.x, rtol=1e-12, atol=1e-14)
+    # One value of C for all problems at a step, broadcast.
+    [shared] = solve_path(
+        batch, np.array([0.3]), np.zeros((4, batch.n_params)), SETTINGS
+    )
+    alone = solve(
+        replace(batch, C=np.full(4, 0.3)), np.zeros((4, batch.n_params)), SETTINGS
+    )
+    for result, other in zip(shared, alone, strict=True):
+        assert_allclose(result.x, other.x, rtol=1e-12, atol=1e-14)
 
 
 def test_wave_size_and_budget():

@@ -242,3 +242,70 @@ def test_labels():
     tail = labels.rows(1, 3)
     assert_array_equal(tail.indptr, [0, 0, 2])
     assert Labels.from_codes(np.array([1, 0]), 2).one_per_sample
+
+
+def fold_weights(n_samples, n_folds, rng, shuffle=True):
+    """Training weights of ``n_folds`` folds: zero on the rows each holds out."""
+    fold_of = np.arange(n_samples) * n_folds // n_samples
+    if shuffle:
+        fold_of = rng.permutation(fold_of)
+    weights = rng.uniform(0.5, 2, size=n_samples)
+    return np.stack([np.where(fold_of == f, 0.0, weights) for f in range(n_folds)])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix, sp.csc_array])
+def test_folds_skip_the_runs_of_rows_they_hold_out(
+    block_size, sharing, container, dtype
+):
+    """A fold's problems do not read a long run of rows it holds out.
+
+    Nor a run that no problem uses. Those rows are NaN: reading one would
+    make a loss NaN, even at weight 0.
+    """
+    rng = np.random.default_rng(3)
+    n_samples = 4 * loss_module._MIN_SKIPPED_ROWS
+    X = rng.normal(size=(n_samples, 40))
+    indicator = rng.random((n_samples, 4)) < 0.4
+    labels = Labels.from_indicator(sp.csr_array(indicator))
+    # Folds of contiguous rows, as KFold without shuffling makes them.
+    sample_weight = fold_weights(n_samples, 3, rng, shuffle=False)
+    sample_weight[:, -loss_module._MIN_SKIPPED_ROWS :] = 0.0  # used by no one
+    problems = Problems(
+        labels=np.array([0, 1, 2, 3, 0, 3]),
+        weight_rows=np.array([1, 1, 1, 1, 1, 1]),
+        class_weights=rng.uniform(0.5, 2, size=(6, 2)),
+    )
+    unread = sample_weight[1] == 0
+    X_nan = X.copy()
+    X_nan[unread] = np.nan
+    coef = rng.normal(size=(6, 41)) * 0.3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        loss, gradient = evaluate(
+            coef, container(X_nan.astype(dtype)), labels, sample_weight, problems, 1.0
+        )
+    targets, weights = dense_targets_and_weights(labels, sample_weight, problems)
+    X_zero = np.where(unread[:, np.newaxis], 0.0, X).astype(dtype)
+    expected_loss, expected_gradient = direct(coef, X_zero, targets, weights, 1.0)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert_allclose(loss, expected_loss, rtol=rtol)
+    assert_allclose(gradient, expected_gradient, rtol=rtol * 1e3, atol=1e-6)
+
+
+@pytest.mark.parametrize("shuffle", [True, False], ids=["scattered", "contiguous"])
+def test_folds_and_all_data_in_one_batch(multiclass, block_size, sharing, shuffle):
+    """Problems of every fold and of all the data share each pass over X."""
+    X, labels, _ = multiclass
+    rng = np.random.default_rng(4)
+    sample_weight = np.vstack(
+        [fold_weights(X.shape[0], 4, rng, shuffle), np.ones(X.shape[0])]
+    )
+    fold = np.repeat(np.arange(5), 5)
+    problems = Problems(labels=np.tile(np.arange(5), 5), weight_rows=fold)
+    coef = rng.normal(size=(25, 41)) * 0.3
+    loss, gradient = evaluate(coef, X, labels, sample_weight, problems, 0.3, 2)
+    targets, weights = dense_targets_and_weights(labels, sample_weight, problems)
+    expected_loss, expected_gradient = direct(coef, X, targets, weights, 0.3)
+    assert_allclose(loss, expected_loss, rtol=1e-12)
+    assert_allclose(gradient, expected_gradient, rtol=1e-9, atol=1e-13)

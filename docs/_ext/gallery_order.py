@@ -10,6 +10,7 @@ ORDER = [
     "plot_quickstart.py",  # fit, confusion matrix, digits right and wrong
     "plot_coefficients.py",  # coefficient images, and how C changes them
     "plot_grid_search.py",  # Pipeline + GridSearchCV, validation curve over C
+    "plot_cv_path.py",  # OneVsRestLogisticRegressionCV: scores and paths per class
     "plot_convergence.py",  # raw against scaled pixels
     "plot_binary_five.py",  # "is it a 5?": precision, recall and the threshold
     "plot_multilabel.py",  # multilabel one-vs-rest, per-label probabilities
