@@ -7,10 +7,12 @@ reproduces it: it fits ``LogisticRegression(multi_class="ovr",
 solver="lbfgs", tol=1e-10)`` in a virtual environment with scikit-learn 1.7 on
 a few small deterministic datasets and settings (``C``, ``fit_intercept``,
 ``class_weight`` as a dict and "balanced", ``sample_weight``, ``warm_start``,
-float32 data, string, negative and non-contiguous labels), and writes the
-data, the settings and the results (coefficients, intercepts, iterations,
-predictions and the first rows of ``predict_proba``) to
-``tests/data/sklearn17_ovr_reference.json``, which
+float32 data, string, negative and non-contiguous labels), and
+``LogisticRegressionCV(multi_class="ovr")`` on a few of them (for
+``OneVsRestLogisticRegressionCV(C_per_class=True)``), and writes the data, the
+settings and the results (coefficients, intercepts, iterations, predictions and
+the first rows of ``predict_proba``; for the searches, the folds, each class's
+``C_`` and scores) to ``tests/data/sklearn17_ovr_reference.json``, which
 ``tests/test_sklearn17_reference.py`` reads.
 
 Usage, from the root of the repository::
@@ -228,6 +230,30 @@ CASES = [
 ]
 
 
+# LogisticRegressionCV(multi_class="ovr"): these Cs, 3 stratified folds made
+# once on the multiclass labels (stored with the case).
+CV_CS = [0.01, 0.1, 1.0, 10.0]
+CV_FOLDS = 3
+CV_CASES = [
+    case("four-cv", "four"),
+    case("four-cv-no-intercept", "four", fit_intercept=False),
+    case(
+        "four-cv-dict-sample-weight",
+        "four",
+        sample_weight=True,
+        class_weight={0: 3.0, 2: 0.5},
+    ),
+    case("four-cv-balanced", "four", class_weight="balanced"),
+    case(
+        "strings-cv-balanced-sample-weight",
+        "strings",
+        sample_weight=True,
+        class_weight="balanced",
+    ),
+    case("binary-cv-balanced", "binary", class_weight="balanced"),
+]
+
+
 def generate(path):
     """Fit every case with this environment's scikit-learn; write ``path``."""
     import warnings
@@ -236,7 +262,8 @@ def generate(path):
     import scipy
     import sklearn
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
 
     if not sklearn.__version__.startswith("1.7."):
         raise SystemExit(
@@ -272,9 +299,43 @@ def generate(path):
                 "predict_proba_head": model.predict_proba(X_fit[:PROBA_ROWS]).tolist(),
             }
         )
+    cv_cases = []
+    for name, dataset, params, use_weights, _ in CV_CASES:
+        X, y, dtype = datasets[dataset]
+        folds = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=0)
+        splits = list(folds.split(X, y))
+        fit_params = {"sample_weight": weights[dataset]} if use_weights else {}
+        model = LogisticRegressionCV(
+            Cs=CV_CS,
+            cv=splits,
+            multi_class="ovr",
+            solver="lbfgs",
+            tol=TOL,
+            max_iter=MAX_ITER,
+            **params,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # multi_class
+            model.fit(X.astype(dtype), y, **fit_params)
+        cv_cases.append(
+            {
+                "name": name,
+                "dataset": dataset,
+                "params": _params_for_json(params),
+                "sample_weight": use_weights,
+                "test_folds": [test.tolist() for _, test in splits],
+                "C": model.C_.tolist(),
+                # scores_ is keyed on the label of each binary problem.
+                "scores": [model.scores_[label].tolist() for label in model.scores_],
+                "coef": model.coef_.tolist(),
+                "intercept": model.intercept_.tolist(),
+                "predict": model.predict(X.astype(dtype)).tolist(),
+            }
+        )
     reference = {
         "about": (
-            "LogisticRegression(multi_class='ovr', solver='lbfgs') of "
+            "LogisticRegression(multi_class='ovr', solver='lbfgs') (cases) and "
+            "LogisticRegressionCV(multi_class='ovr') (cv_cases) of "
             "scikit-learn 1.7, made by scripts/make_ovr_reference.py; "
             "class_weight dicts are lists of [label, weight] pairs"
         ),
@@ -296,6 +357,8 @@ def generate(path):
             for name, (X, y, dtype) in datasets.items()
         },
         "cases": cases,
+        "cv_Cs": CV_CS,
+        "cv_cases": cv_cases,
     }
     with open(path, "w") as file:
         json.dump(reference, file, separators=(",", ":"))
@@ -323,7 +386,9 @@ def compare(fresh_path, stored_path):
         print("The datasets differ: NumPy's generator changed; regenerate.")
         return 1
     failures = 0
-    for new, old in zip(fresh["cases"], stored["cases"], strict=True):
+    fresh_cases = fresh["cases"] + fresh["cv_cases"]
+    stored_cases = stored["cases"] + stored.get("cv_cases", [])
+    for new, old in zip(fresh_cases, stored_cases, strict=True):
         coef_new, coef_old = np.array(new["coef"]), np.array(old["coef"])
         change = np.abs(coef_new - coef_old).max() / np.abs(coef_old).max()
         same_predictions = new["predict"] == old["predict"]
@@ -333,7 +398,7 @@ def compare(fresh_path, stored_path):
                 f"{new['name']}: coefficients moved by {change:.2g} relative; "
                 f"predictions {'same' if same_predictions else 'changed'}"
             )
-    print(f"{len(fresh['cases']) - failures} of {len(fresh['cases'])} cases match")
+    print(f"{len(fresh_cases) - failures} of {len(fresh_cases)} cases match")
     return int(failures > 0)
 
 

@@ -47,7 +47,6 @@ from sklearn.utils.validation import (
 
 from ._binary import (
     BinaryLogisticRegression,
-    _per_class_weights,
     class_weight_pairs,
     iteration_printer,
     set_solution,
@@ -55,6 +54,7 @@ from ._binary import (
     two_class_proba,
 )
 from ._callbacks import CallbackSupportMixin, ProblemCallbacks, iteration_subtasks
+from ._class_weight import balanced_label_weights, ovr_class_weights
 from ._display import DocumentationLinkMixin
 from ._lockstep import LbfgsSettings, ProblemBatch, solve, solve_path
 from ._loss import Labels, Problems
@@ -134,13 +134,16 @@ class OneVsRestLogisticRegressionCV(
         Whether each binary model has an (unpenalised) intercept.
 
     class_weight : dict or "balanced", default=None
-        Weights of the classes. A dict ``{class_label: weight}`` is keyed on
-        the labels of ``y`` and multiplies the weight of each sample of that
-        class, in every binary problem (multiclass targets only).
-        "balanced" weighs, in each binary problem, the class and the rest by
-        ``n_samples / (2 * n_samples_in_it)``, counted on all the data (with
-        sample weights), as ``OneVsRestClassifier(LogisticRegressionCV(
-        class_weight="balanced"))`` does; the folds use the same weights.
+        Weights of the classes, as scikit-learn 1.7's
+        ``LogisticRegressionCV(multi_class="ovr")`` had them. A dict
+        ``{class_label: weight}`` is keyed on the labels of ``y`` and
+        multiplies the weight of each sample of that class in every fit of
+        the search and the refit, not in the scores (multiclass targets
+        only). "balanced" is the dict ``n_samples / (n_classes *
+        n_samples_of_the_class)``, counted once on all of ``y`` (with sample
+        weights). For multilabel targets, "balanced" weighs, in each binary
+        problem, the label and the rest by ``n_samples / (2 *
+        n_samples_in_it)``, counted on all the data.
 
     tol : float, default=1e-4
         Each L-BFGS-B run stops when the largest absolute entry of the
@@ -402,7 +405,7 @@ class OneVsRestLogisticRegressionCV(
 
         n_samples = X.shape[0]
         labels = Labels.from_indicator(Y)
-        weights = self._sample_weights(y, classes, multilabel, sample_weight)
+        weights = self._sample_weights(y, Y, classes, multilabel, sample_weight)
         fold_weights = _fold_weights(splits, n_samples, weights)
         counts = labels.weighted_counts(None)
         # A label in every sample, or in none (multilabel targets only): a
@@ -411,7 +414,7 @@ class OneVsRestLogisticRegressionCV(
         constant = {int(i): int(counts[i] > 0) for i in np.flatnonzero(is_constant)}
         fitted = np.flatnonzero(~is_constant)
         n_fitted, n_folds = fitted.shape[0], len(splits)
-        class_weights = self._class_weight_pairs(labels, fitted, weights)
+        class_weights = self._class_weight_pairs(labels, fitted, weights, multilabel)
         _warn_about_folds(labels, fitted, fold_weights, classes, multilabel)
 
         search = _Search(self, X, y, labels, fitted, class_weights, Cs, classes)
@@ -485,24 +488,27 @@ class OneVsRestLogisticRegressionCV(
         score_params = {} if sample_weight is None else {"sample_weight": sample_weight}
         return split_params, score_params
 
-    def _sample_weights(self, y, classes, multilabel, sample_weight):
-        """Sample weights times the weight of each sample's class (dict)."""
-        if not isinstance(self.class_weight, dict):
-            return sample_weight
-        if multilabel:
-            raise ValueError(
-                "class_weight as a dict weighs each sample by the weight of its "
-                "class, but with a multilabel target a sample can have several "
-                'labels. Use class_weight="balanced" or sample_weight instead.'
-            )
-        per_class = _per_class_weights(self.class_weight, classes)
-        codes = np.searchsorted(classes, np.asarray(y))
-        factors = per_class[codes]
-        return factors if sample_weight is None else sample_weight * factors
+    def _sample_weights(self, y, Y, classes, multilabel, sample_weight):
+        """Sample weights times the class weight of each sample's label.
 
-    def _class_weight_pairs(self, labels, fitted, weights):
-        """``class_weight="balanced"``: (rest, label) weights from all the data."""
-        if self.class_weight != "balanced":
+        As in scikit-learn 1.7's ``LogisticRegressionCV(multi_class="ovr")``:
+        a dict is keyed on the labels, and "balanced" is the dict that
+        balances the labels over all of ``y``, used in every fold.
+        """
+        class_weight = self.class_weight
+        if class_weight is None or (multilabel and class_weight == "balanced"):
+            return sample_weight
+        if class_weight == "balanced":
+            balanced = balanced_label_weights(y, classes, sample_weight)
+            class_weight = dict(zip(classes.tolist(), balanced, strict=True))
+        weights = ovr_class_weights(
+            class_weight, Y, classes, sample_weight=sample_weight, multilabel=multilabel
+        )
+        return weights.sample_weight
+
+    def _class_weight_pairs(self, labels, fitted, weights, multilabel):
+        """Multilabel "balanced": (rest, label) weights from all the data."""
+        if self.class_weight != "balanced" or not multilabel:
             return None
         total = labels.n_samples if weights is None else weights.sum()
         return class_weight_pairs(
@@ -547,7 +553,12 @@ class OneVsRestLogisticRegressionCV(
                 fit_intercept=self.fit_intercept,
                 tol=self.tol,
                 max_iter=self.max_iter,
-                class_weight="balanced" if self.class_weight == "balanced" else None,
+                # Only multilabel "balanced" is each binary problem's own.
+                class_weight=(
+                    "balanced"
+                    if multilabel and self.class_weight == "balanced"
+                    else None
+                ),
             )
             binary.n_features_in_ = n_features
             if hasattr(self, "feature_names_in_"):

@@ -7,7 +7,9 @@ refitted here as ``OneVsRestClassifier(base, class_weight=...)`` through the
 fast path, the generic path (a subclass of our estimator) and around
 scikit-learn's current ``LogisticRegression``; the coefficients and
 intercepts of every binary problem must agree within 1e-6 relative, and the
-predictions exactly.
+predictions exactly. The file's searches of ``LogisticRegressionCV(multi_class=
+"ovr")`` are refitted as ``OneVsRestLogisticRegressionCV(C_per_class=True)``
+on the same folds: the same scores, ``C_``, optimum and predictions.
 """
 
 import json
@@ -21,12 +23,17 @@ from sklearn import config_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
+from sklearn_ovr_logit import (
+    BinaryLogisticRegression,
+    OneVsRestClassifier,
+    OneVsRestLogisticRegressionCV,
+)
 
 REFERENCE = json.loads(
     (Path(__file__).parent / "data" / "sklearn17_ovr_reference.json").read_text()
 )
 CASES = {case["name"]: case for case in REFERENCE["cases"]}
+CV_CASES = {case["name"]: case for case in REFERENCE["cv_cases"]}
 # At tol=1e-10 two L-BFGS-B runs on the same objective end far closer than this.
 RTOL = 1e-6
 
@@ -81,9 +88,13 @@ def relative_errors(model, case):
     return np.abs(ours - theirs).max(axis=1) / np.abs(theirs).max(axis=1)
 
 
-def assert_reproduces(model, case, X, rtol=RTOL):
+def assert_reproduces_coefficients(model, case, rtol=RTOL):
     errors = relative_errors(model, case)
     assert np.all(errors <= rtol), f"relative errors {errors}"
+
+
+def assert_reproduces(model, case, X, rtol=RTOL):
+    assert_reproduces_coefficients(model, case, rtol)
     assert_array_equal(model.predict(X), np.array(case["predict"]))
     head = case["predict_proba_head"]
     assert_allclose(model.predict_proba(X[: len(head)]), head, rtol=0, atol=10 * rtol)
@@ -130,5 +141,41 @@ def test_the_reference_covers_the_settings():
     assert any(p.get("class_weight") == "balanced" for p in params)
     assert any(case["sample_weight"] for case in CASES.values())
     assert any(case["first_fit"] for case in CASES.values())
+    cv_weights = [case["params"].get("class_weight") for case in CV_CASES.values()]
+    assert "balanced" in cv_weights
+    assert any(isinstance(weights, list) for weights in cv_weights)
     dtypes = {data["dtype"] for data in REFERENCE["datasets"].values()}
     assert dtypes == {"float32", "float64"}
+
+
+@pytest.mark.parametrize("name", CV_CASES)
+def test_cv_reproduces_logistic_regression_cv_multi_class_ovr(name):
+    """Class weights as LogisticRegressionCV(multi_class="ovr") had them.
+
+    A dict weighs the fits, not the scores; "balanced" is the dict that
+    balances the labels over all of y, in every fold.
+    """
+    case = CV_CASES[name]
+    X, y, sample_weight = dataset(case, dtype=np.float64)
+    everyone = np.arange(len(y))
+    splits = [
+        (np.setdiff1d(everyone, test), np.array(test)) for test in case["test_folds"]
+    ]
+    params = dict(case["params"])
+    if isinstance(params.get("class_weight"), list):
+        params["class_weight"] = dict(params["class_weight"])
+    model = OneVsRestLogisticRegressionCV(
+        REFERENCE["cv_Cs"],
+        cv=splits,
+        C_per_class=True,
+        tol=REFERENCE["tol"],
+        max_iter=REFERENCE["max_iter"],
+        **params,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=sample_weight)
+    assert_allclose(model.class_scores_, case["scores"], rtol=0, atol=1e-12)
+    assert_array_equal(model.C_, case["C"])
+    assert_reproduces_coefficients(model, case)
+    assert_array_equal(model.predict(X), np.array(case["predict"]))
