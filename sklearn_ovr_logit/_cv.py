@@ -56,7 +56,13 @@ from ._binary import (
 from ._callbacks import CallbackSupportMixin, ProblemCallbacks, iteration_subtasks
 from ._class_weight import balanced_label_weights, ovr_class_weights
 from ._display import DocumentationLinkMixin
-from ._lockstep import LbfgsSettings, ProblemBatch, solve, solve_path
+from ._lockstep import (
+    LbfgsSettings,
+    ProblemBatch,
+    is_dask_collection,
+    solve,
+    solve_path,
+)
 from ._loss import Labels, Problems
 from ._ovr import (
     _BINARY_CLASSES,
@@ -336,7 +342,8 @@ class OneVsRestLogisticRegressionCV(
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data. float32 and float64 are used as they are; CSR and
-            CSC matrices are supported.
+            CSC matrices are supported; dask arrays are not (a ``TypeError``
+            says so rather than gather them).
 
         y : {array-like, sparse matrix} of shape (n_samples,) or \
                 (n_samples, n_classes)
@@ -372,6 +379,7 @@ class OneVsRestLogisticRegressionCV(
             raise
 
     def _fit(self, X, y, sample_weight, params):
+        _refuse_dask(X, y, sample_weight, params)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
@@ -944,6 +952,20 @@ class _Search:
 def _converged(result, tol):
     """Whether an L-BFGS-B run converged, as ``check_convergence`` judges it."""
     return result.status == 0 and np.max(np.abs(result.jac), initial=0.0) <= tol
+
+
+def _refuse_dask(X, y, sample_weight, params):
+    """Dask collections would be gathered into memory: say so, fit nothing."""
+    given = {"X": X, "y": y, "sample_weight": sample_weight, **params}
+    dask_names = [name for name, value in given.items() if is_dask_collection(value)]
+    if dask_names:
+        raise TypeError(
+            "OneVsRestLogisticRegressionCV does not fit dask collections yet "
+            f"({', '.join(dask_names)}): it would gather them into this "
+            "process's memory. If the data fit in memory, pass numpy arrays "
+            "(X.compute()); otherwise fit OneVsRestClassifier, which fits "
+            "dask arrays on the workers, at each value of C."
+        )
 
 
 def _check_Cs(Cs):

@@ -880,3 +880,15 @@ def test_property_scores_do_not_depend_on_the_order_within_folds(
                     slack += weights[test] @ bounds / weights[test].sum()
                 difference = abs(a.class_scores_[k, f, c] - b.class_scores_[k, f, c])
                 assert difference <= slack + 1e-12, (k, f, C, difference, slack)
+
+
+@pytest.mark.parametrize("dask_input", ["X", "y", "sample_weight"])
+def test_dask_collections_are_refused_not_gathered(data, dask_input):
+    da = pytest.importorskip("dask.array")
+    X, y = data
+    given = {"X": X, "y": y, "sample_weight": np.ones(len(y))}
+    given[dask_input] = da.from_array(given[dask_input], chunks=50)
+    search = OneVsRestLogisticRegressionCV([1.0], cv=2)
+    with pytest.raises(TypeError, match=rf"dask collections yet \({dask_input}\)"):
+        search.fit(given["X"], given["y"], sample_weight=given["sample_weight"])
+    assert not hasattr(search, "classes_")
