@@ -21,7 +21,7 @@ from ._loss import Labels, Problems
 from ._solver import check_convergence
 
 
-def class_weight_pairs(class_weight, classes, positive_sums, totals):
+def class_weight_pairs(class_weight, classes, positive_sums, totals, labels=None):
     """The weights of the rest and of the label, for binary problems.
 
     Parameters
@@ -34,6 +34,9 @@ def class_weight_pairs(class_weight, classes, positive_sums, totals):
         Sample weights of each problem's label, summed.
     totals : ndarray of shape (n_problems,)
         Sample weights of each problem, summed.
+    labels : ndarray of shape (n_problems,), default=None
+        The label of each problem of a one-vs-rest fit, for error messages;
+        None for the single problem of a binary fit.
 
     Returns
     -------
@@ -46,16 +49,41 @@ def class_weight_pairs(class_weight, classes, positive_sums, totals):
         # "balanced", with sample weights counted as in scikit-learn's
         # compute_class_weight: S / (2 * S_class) for each class.
         negative_sums = totals - positive_sums
-        if np.any(positive_sums <= 0) or np.any(negative_sums <= 0):
-            raise ValueError(
-                'class_weight="balanced" needs a positive total sample weight '
-                "in each of the two classes; one class has zero weight."
-            )
+        empty = np.column_stack([negative_sums <= 0, positive_sums <= 0])
+        if np.any(empty):
+            raise ValueError(_balanced_without_weight(empty, classes, labels))
         return np.column_stack(
             [totals / (2 * negative_sums), totals / (2 * positive_sums)]
         )
     pair = _per_class_weights(class_weight, np.asarray(classes))
     return np.tile(pair, (positive_sums.shape[0], 1))
+
+
+def _plain(label):
+    """A numpy scalar as the Python value a user would write, for messages."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def _balanced_without_weight(empty, classes, labels):
+    """The error for "balanced" problems with a class of zero total weight."""
+    if labels is None:
+        (side,) = np.flatnonzero(empty[0])[:1]
+        return (
+            'class_weight="balanced" weighs each class by the inverse of its '
+            f"total sample weight, and class {_plain(classes[side])!r} has none. "
+            "Give some of its samples a positive weight, or use a class_weight "
+            "dict or None."
+        )
+    problems = np.flatnonzero(empty.any(axis=1))
+    named = [_plain(label) for label in np.asarray(labels)[problems][:10]]
+    return (
+        'The base estimator\'s class_weight="balanced" weighs the label and '
+        "the rest of each binary problem by the inverse of their total sample "
+        "weight, and in the problems of the labels "
+        f"{named}{' ...' if len(problems) > 10 else ''} one side has none. "
+        "Give some of those samples a positive weight, or drop the base "
+        "estimator's class_weight."
+    )
 
 
 def initial_coef(n_features, fit_intercept, previous=None):
@@ -304,9 +332,11 @@ class BinaryLogisticRegression(
                 )
             # One label, the positive class; the other class is "the rest".
             labels = Labels.from_indicator((y == classes[1])[:, np.newaxis])
-        totals = np.array(
-            [y.shape[0] if sample_weight is None else float(sample_weight.sum())]
-        )
+        # A sum past float64 is inf, which the batch refuses with advice.
+        with np.errstate(over="ignore"):
+            totals = np.array(
+                [y.shape[0] if sample_weight is None else float(sample_weight.sum())]
+            )
         problems = Problems(
             labels=np.array([0]),
             class_weights=class_weight_pairs(

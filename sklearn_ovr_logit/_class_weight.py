@@ -189,8 +189,8 @@ def balanced_label_weights(y, classes, sample_weight=None):
         empty = np.asarray(classes)[sums <= 0].tolist()
         raise ValueError(
             f'class_weight="balanced" needs a positive total sample weight for '
-            f"every label, and {_shown(empty)} have none. Drop those samples' "
-            "labels from the data or give them a positive weight."
+            f"every class, and the classes {_shown(empty)} have none. Drop those "
+            "classes' samples from the data or give them a positive weight."
         )
     return sums.sum() / (len(classes) * sums)
 

@@ -26,7 +26,6 @@ from sklearn.base import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import get_scorer, get_scorer_names, make_scorer
 from sklearn.model_selection import check_cv
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metadata_routing import (
@@ -47,6 +46,7 @@ from sklearn.utils.validation import (
 
 from ._binary import (
     BinaryLogisticRegression,
+    _plain,
     class_weight_pairs,
     iteration_printer,
     set_solution,
@@ -66,6 +66,7 @@ from ._lockstep import (
 from ._loss import Labels, Problems
 from ._ovr import (
     _BINARY_CLASSES,
+    _binarize_labels,
     _binary_scores,
     _check_indicator_values,
     _check_not_multioutput,
@@ -387,8 +388,7 @@ class OneVsRestLogisticRegressionCV(
         (y,) = indexable(y)
         _check_not_multioutput(y)
         Cs = _check_Cs(self.Cs)
-        binarizer = LabelBinarizer(sparse_output=True)
-        Y = binarizer.fit_transform(y).tocsc()
+        binarizer, Y = _binarize_labels(y)
         classes = binarizer.classes_
         multilabel = binarizer.y_type_.startswith("multilabel")
         if classes.shape[0] < 2:
@@ -507,7 +507,9 @@ class OneVsRestLogisticRegressionCV(
         if class_weight is None or (multilabel and class_weight == "balanced"):
             return sample_weight
         if class_weight == "balanced":
-            balanced = balanced_label_weights(y, classes, sample_weight)
+            # A column y, (n_samples, 1), holds one label per sample too.
+            labels = np.ravel(y)
+            balanced = balanced_label_weights(labels, classes, sample_weight)
             class_weight = dict(zip(classes.tolist(), balanced, strict=True))
         weights = ovr_class_weights(
             class_weight, Y, classes, sample_weight=sample_weight, multilabel=multilabel
@@ -1093,11 +1095,6 @@ def _warn_about_folds(labels, fitted, fold_weights, classes, multilabel):
             UserWarning,
             stacklevel=4,
         )
-
-
-def _plain(label):
-    """A numpy scalar as the Python value a user would write, for messages."""
-    return label.item() if isinstance(label, np.generic) else label
 
 
 def _spread(values, fitted, shape, fill=np.nan):

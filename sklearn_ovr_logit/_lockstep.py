@@ -146,7 +146,10 @@ class ProblemBatch:
     @property
     def l2_reg_strength(self):
         """``1 / (C * S)`` of each problem, zero without penalty."""
-        return 1.0 / (self.C * self.weight_sums)
+        # C * S overflowing to inf is a penalty below float64's smallest
+        # number: zero, as from_labels checked.
+        with np.errstate(over="ignore"):
+            return 1.0 / (self.C * self.weight_sums)
 
     def select(self, index):
         """The problems at ``index`` (positions or a slice), on the same data."""

@@ -384,11 +384,21 @@ class OneVsRestClassifier(
                 self._forget_fit()
                 raise
         else:
-            check_consistent_length(X, y)
-            Y = self._binarize(y)
+            try:
+                _check_not_a_string(X)
+                check_consistent_length(X, y)
+                Y = self._binarize(y)
+            except BaseException:
+                # As when X is refused: no model, not half of the last one.
+                self._forget_fit()
+                raise
         self.classes_ = self.label_binarizer_.classes_
         if self.multilabel_:
-            _check_indicator_values(Y)
+            try:
+                _check_indicator_values(Y)
+            except BaseException:
+                self._forget_fit()
+                raise
         if previous is not None and not (
             len(previous) == Y.shape[1]
             and np.array_equal(previous_classes, self.classes_)
@@ -424,8 +434,9 @@ class OneVsRestClassifier(
     def _binarize(self, y):
         """The label indicator of an in-memory ``y`` (CSC), fitting the binarizer."""
         _check_not_multioutput(y)
-        self.label_binarizer_ = LabelBinarizer(sparse_output=True)
-        return self.label_binarizer_.fit_transform(y).tocsc()
+        binarizer, Y = _binarize_labels(y)
+        self.label_binarizer_ = binarizer
+        return Y
 
     def _dask_fit_data(self, X, y, estimator, fit_params):
         """X, y, the labels and fit_params of a fit on a dask ``X``.
@@ -512,8 +523,17 @@ class OneVsRestClassifier(
         if named:
             self.feature_names_in_ = named[0].feature_names_in_
 
+    def _column_labels(self):
+        """The label of each column of the label indicator: each problem's.
+
+        Two classes make one column, for the second class.
+        """
+        if len(self.classes_) == 2 and not self.multilabel_:
+            return self.classes_[1:]
+        return self.classes_
+
     def _column_classes(self, index):
-        label = self.classes_[index]
+        label = self._column_labels()[index]
         return [f"not {label}", label]
 
     def _previous_estimators(self, estimator):
@@ -583,13 +603,13 @@ class OneVsRestClassifier(
                     binary,
                     result,
                     _BINARY_CLASSES,
-                    problem_name=f"{kind} {self.classes_[index]}",
+                    problem_name=f"{kind} {self._column_labels()[index]}",
                     # One summary line per class: the meta-estimator's, if it
                     # prints one, else the base estimator's.
                     report=not self.verbose,
                 )
                 if self.verbose:
-                    label = self.classes_[index]
+                    label = self._column_labels()[index]
                     _print_class_summary(label, estimators[index], result)
         self.estimators_ = estimators
 
@@ -614,7 +634,13 @@ class OneVsRestClassifier(
         problems = Problems(
             labels=fitted,
             class_weights=_combined_class_weights(
-                weights, estimator.class_weight, labels, fitted, shared, X.shape[0]
+                weights,
+                estimator.class_weight,
+                labels,
+                fitted,
+                shared,
+                X.shape[0],
+                names=self._column_labels()[fitted],
             ),
         )
         batch = ProblemBatch.from_labels(
@@ -644,7 +670,7 @@ class OneVsRestClassifier(
                 None if sample_weight is None else {"sample_weight": sample_weight}
             ),
             printers=[
-                iteration_printer(f"[class {self.classes_[index]}] ")
+                iteration_printer(f"[class {self._column_labels()[index]}] ")
                 if print_iterations
                 else None
                 for index in fitted
@@ -707,6 +733,15 @@ class OneVsRestClassifier(
         if self.class_weight is not None:
             _check_takes_sample_weight(base, "partial_fit")
         first_call = not hasattr(self, "classes_")
+        try:
+            return self._partial_fit(X, y, classes, routed_params, first_call)
+        except BaseException:
+            if first_call:
+                # A failed first call leaves nothing: the next one is first.
+                self._forget_fit()
+            raise
+
+    def _partial_fit(self, X, y, classes, routed_params, first_call):
         if first_call:
             if classes is None:
                 raise ValueError(
@@ -779,6 +814,19 @@ class OneVsRestClassifier(
 
     def _scores(self, X):
         scores = self._linear_scores(X)
+        if scores is None and all(
+            isinstance(e, _ConstantPredictor) for e in self.estimators_
+        ):
+            # Only stand-ins, which read nothing of X: check it all the same,
+            # as a fitted model's predictions would (NaN is the base
+            # estimator's business when it is not ours).
+            validate_data(
+                self,
+                X,
+                accept_sparse=True,
+                reset=False,
+                ensure_all_finite=_uses_fast_path(self._base_estimator()),
+            )
         if scores is None:
             scores = np.column_stack([_binary_scores(e, X) for e in self.estimators_])
         return scores
@@ -849,9 +897,12 @@ class OneVsRestClassifier(
             and len(self.estimators_) > 1
             and all(hasattr(e, "predict_log_proba") for e in self.estimators_)
         ):
-            log_proba = np.column_stack(
-                [e.predict_log_proba(X)[:, 1] for e in self.estimators_]
-            )
+            # Estimators whose probabilities can be 0 (trees) take log(0):
+            # -inf is the value meant, not a problem to warn about.
+            with np.errstate(divide="ignore"):
+                log_proba = np.column_stack(
+                    [e.predict_log_proba(X)[:, 1] for e in self.estimators_]
+                )
             return _normalize_log_proba(log_proba)
         proba = np.column_stack([e.predict_proba(X)[:, 1] for e in self.estimators_])
         if len(self.estimators_) == 1:
@@ -1031,21 +1082,28 @@ def _check_can_predict(estimator):
         )
 
 
-def _combined_class_weights(weights, base_class_weight, labels, fitted, shared, n):
+def _combined_class_weights(
+    weights, base_class_weight, labels, fitted, shared, n, names
+):
     """The (rest, label) weights of the fitted problems, ours and the base's.
 
     The base estimator's ``class_weight`` applies on top of the weights it is
     given, as when it is fitted alone on them (the generic path): its
     "balanced" counts the samples with ``shared`` and our per-problem weights.
+    ``names`` are the labels of the fitted problems, for error messages.
     """
     positive = labels.weighted_counts(shared)[fitted]
-    total = np.full(fitted.shape[0], n if shared is None else float(shared.sum()))
+    # A sum past float64 is inf, which the batch refuses with advice.
+    with np.errstate(over="ignore"):
+        total = np.full(fitted.shape[0], n if shared is None else float(shared.sum()))
     ours = None if weights.class_weights is None else weights.class_weights[fitted]
     if ours is not None:
         negative = ours[:, 0] * (total - positive)
         positive = ours[:, 1] * positive
         total = negative + positive
-    base = class_weight_pairs(base_class_weight, _BINARY_CLASSES, positive, total)
+    base = class_weight_pairs(
+        base_class_weight, _BINARY_CLASSES, positive, total, labels=names
+    )
     if ours is None or base is None:
         return base if ours is None else ours
     return ours * base
@@ -1101,6 +1159,33 @@ def _check_takes_sample_weight(estimator, method):
         "True)) and request sample_weight on its last step "
         "(set_fit_request(sample_weight=True))."
     )
+
+
+def _binarize_labels(y):
+    """A fitted sparse ``LabelBinarizer`` and the label indicator (CSC) of y."""
+    binarizer = LabelBinarizer(sparse_output=True)
+    try:
+        Y = binarizer.fit_transform(y).tocsc()
+    except TypeError as exc:
+        # numpy sorts the labels to find the classes, and cannot order None
+        # against a number, or a number against a string.
+        types = sorted({type(label).__name__ for label in np.ravel(y)})
+        raise ValueError(
+            f"The labels of y cannot be sorted into classes ({exc}); they are "
+            f"of the types {types}. Give labels of one kind, all numbers or all "
+            "strings, with no None (drop or fill the missing labels)."
+        ) from exc
+    return binarizer, Y
+
+
+def _check_not_a_string(X):
+    """A string has a length, which would be taken for a number of samples."""
+    if isinstance(X, (str, bytes)):
+        raise ValueError(
+            f"X is a string, {X[:40]!r}, where an array-like of shape "
+            "(n_samples, n_features) is expected: pass the samples' features, "
+            "for example a list of rows or a 2-D numpy array."
+        )
 
 
 def _check_not_multioutput(y):

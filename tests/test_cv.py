@@ -892,3 +892,11 @@ def test_dask_collections_are_refused_not_gathered(data, dask_input):
     with pytest.raises(TypeError, match=rf"dask collections yet \({dask_input}\)"):
         search.fit(given["X"], given["y"], sample_weight=given["sample_weight"])
     assert not hasattr(search, "classes_")
+
+
+def test_labels_that_cannot_be_sorted(data):
+    X, y = data
+    labels = y.astype(object)
+    labels[3] = None
+    with pytest.raises(ValueError, match="cannot be sorted into classes"):
+        OneVsRestLogisticRegressionCV([1.0], cv=2).fit(X, labels)

@@ -623,3 +623,105 @@ def test_rows_where_every_class_has_probability_zero(multiclass_data):
     assert (expected.sum(axis=1) == 0).any()
     assert not np.isnan(proba).any()
     assert_allclose(proba, expected)
+
+
+# -- state and messages after bad input (hostile pass) --------------------------
+
+
+def test_a_failed_first_partial_fit_leaves_nothing(multiclass_data):
+    X, y = multiclass_data
+    clf = OneVsRestClassifier(SGDClassifier(random_state=0))
+    with pytest.raises(ValueError, match="NaN"):
+        clf.partial_fit(X, y, classes=[0, 1, 2, 3.5, np.nan])
+    assert not hasattr(clf, "classes_")
+    # The next call is the first one, not a call with other classes.
+    clf.partial_fit(X, y, classes=np.unique(y))
+    assert_array_equal(clf.classes_, np.unique(y))
+
+
+def test_a_refit_refused_for_its_labels_leaves_no_model(multiclass_data):
+    X, y = multiclass_data
+    clf = OneVsRestClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        clf.fit(X, y + 0.5)
+    assert not hasattr(clf, "classes_")
+    assert not hasattr(clf, "label_binarizer_")
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+
+def test_x_given_as_a_string_is_named(multiclass_data):
+    _, y = multiclass_data
+    with pytest.raises(ValueError, match="X is a string, 'abc'"):
+        OneVsRestClassifier().fit("abc", y)
+
+
+@pytest.mark.parametrize("odd", [None, "a"])
+def test_labels_that_cannot_be_sorted(multiclass_data, odd):
+    X, y = multiclass_data
+    labels = y.astype(object)
+    labels[3] = odd
+    with pytest.raises(ValueError, match="cannot be sorted into classes"):
+        OneVsRestClassifier().fit(X, labels)
+
+
+def test_log_of_zero_probabilities_is_not_a_warning(multiclass_data):
+    X, y = multiclass_data
+    clf = OneVsRestClassifier(DecisionTreeClassifier(random_state=0)).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = clf.predict_proba(X)
+    assert np.any(proba == 0)
+    assert_allclose(proba.sum(axis=1), 1)
+
+
+def test_base_balanced_without_weight_on_one_side_names_the_label(multiclass_data):
+    X, y = multiclass_data
+    weights = (y != 2).astype(float)
+    base = BinaryLogisticRegression(class_weight="balanced")
+    with config_context(enable_metadata_routing=True):
+        clf = OneVsRestClassifier(base.set_fit_request(sample_weight=True))
+        with pytest.raises(ValueError, match=r"labels \[2\] one side has none"):
+            clf.fit(X, y, sample_weight=weights)
+    with pytest.raises(ValueError, match="class True has none"):
+        base.fit(X, y == 2, sample_weight=weights)
+
+
+def test_weights_past_float64_warn_of_nothing_but_the_error(multiclass_data):
+    X, y = multiclass_data
+    n = len(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # C * S overflows: a penalty below float64's smallest, none at all.
+        big = BinaryLogisticRegression(C=1e308, tol=1e-8)
+        big.fit(X, y == 1, sample_weight=np.full(n, 1e10))
+        free = BinaryLogisticRegression(C=np.inf, tol=1e-8)
+        free.fit(X, y == 1, sample_weight=np.full(n, 1e10))
+        assert_allclose(big.coef_, free.coef_, rtol=1e-12)
+        with pytest.raises(ValueError, match="more than float64 can hold"):
+            BinaryLogisticRegression().fit(X, y == 1, sample_weight=np.full(n, 1e308))
+        with pytest.raises(ValueError, match="more than float64 can hold"):
+            OneVsRestClassifier(class_weight=dict.fromkeys(np.unique(y), 1e308)).fit(
+                X, y
+            )
+
+
+def test_a_single_class_model_checks_x_at_predict(multiclass_data):
+    X, y = multiclass_data
+    clf = OneVsRestClassifier()
+    with pytest.warns(UserWarning, match="present in all training examples"):
+        clf.fit(X, np.zeros(len(y), dtype=int))
+    assert_array_equal(clf.predict(X[:3]), [0, 0, 0])
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(np.zeros((2, X.shape[1] + 1)))
+    with pytest.raises(ValueError, match="NaN"):
+        clf.predict(np.full((2, X.shape[1]), np.nan))
+
+
+def test_two_classes_make_the_problem_of_the_second(capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3))
+    y = np.where(X[:, 0] > 0, "yes", "no")
+    with pytest.warns(ConvergenceWarning, match="for class yes after"):
+        OneVsRestClassifier(BinaryLogisticRegression(max_iter=1), verbose=1).fit(X, y)
+    assert "class yes:" in capsys.readouterr().out
