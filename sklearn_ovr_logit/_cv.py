@@ -743,12 +743,12 @@ class OneVsRestLogisticRegressionCV(
             The score (accuracy when ``scoring`` is None).
         """
         check_is_fitted(self)
-        if is_dask_collection(X) and self.scoring is None:
-            return score_accuracy(self, X, y, sample_weight)
         model = self
-        if any(map(is_dask_collection, (X, y, sample_weight))):
+        if is_dask_collection(X):
+            if self.scoring is None:
+                return score_accuracy(self, X, y, sample_weight)
             model = _ComputedResponses(self)
-            y, sample_weight = (_here(v) for v in (y, sample_weight))
+        y, sample_weight = _here(y), _here(sample_weight)
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
         return self._get_scorer()(model, X, y, **kwargs)
 
