@@ -8,6 +8,12 @@ each problem starts from its own solution at the previous (smaller) ``C``.
 The scores come from the decision values of the held-out rows, computed a
 block of rows at a time and handed to the scorer through small stand-ins for
 fitted models, as scikit-learn's ``RidgeCV`` does.
+
+A dask ``X`` stays on the workers (``_dask``): the per-sample arrays (``y``,
+the sample weights, ``groups``) come to this process, the splitter sees only
+X's number of rows, each fold's training weights go to the workers one fold
+at a time, and the held-out decision values are computed where the chunks
+are; the rounds of the search and of the refit are those of the fast path.
 """
 
 import inspect
@@ -49,6 +55,8 @@ from ._binary import (
     _plain,
     class_weight_pairs,
     iteration_printer,
+    map_dask_rows,
+    score_accuracy,
     set_solution,
     solution_attributes,
     two_class_proba,
@@ -343,15 +351,18 @@ class OneVsRestLogisticRegressionCV(
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data. float32 and float64 are used as they are; CSR and
-            CSC matrices are supported; dask arrays are not (a ``TypeError``
-            says so rather than gather them).
+            CSC matrices are supported. A dask array chunked by rows is
+            fitted where its chunks are, without gathering it (see
+            :ref:`larger_than_memory`).
 
         y : {array-like, sparse matrix} of shape (n_samples,) or \
                 (n_samples, n_classes)
-            Multiclass targets, or a multilabel indicator matrix.
+            Multiclass targets, or a multilabel indicator matrix. A dask
+            array is computed into this process (the splitter needs it).
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the samples, in every fit of the search
+            Non-negative weights of the samples (a dask array is computed
+            into this process, as ``y``), in every fit of the search
             and in the refit. They also weigh the held-out samples in the
             scores: always without metadata routing (as in
             ``LogisticRegressionCV``) and with the default ``scoring``; with
@@ -380,10 +391,15 @@ class OneVsRestLogisticRegressionCV(
             raise
 
     def _fit(self, X, y, sample_weight, params):
-        _refuse_dask(X, y, sample_weight, params)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
-        )
+        on_dask = any(map(is_dask_collection, (X, y, sample_weight, *params.values())))
+        if on_dask:
+            X, y, sample_weight, params = _dask_fit_data(
+                self, X, y, sample_weight, params
+            )
+        else:
+            X = validate_data(
+                self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
+            )
         check_consistent_length(X, y)
         (y,) = indexable(y)
         _check_not_multioutput(y)
@@ -408,24 +424,39 @@ class OneVsRestLogisticRegressionCV(
             # for malformed folds do not say what is wrong.
             folds = self.cv
         else:
-            folds = check_cv(self.cv, y, classifier=True).split(X, y, **split_params)
-        splits = _check_splits(folds, X.shape[0])
+            # A dask X's splitter sees its number of rows, not its values.
+            X_split = _RowsOnly(X.shape) if on_dask else X
+            folds = check_cv(self.cv, y, classifier=True).split(
+                X_split, y, **split_params
+            )
 
         n_samples = X.shape[0]
         labels = Labels.from_indicator(Y)
         weights = self._sample_weights(y, Y, classes, multilabel, sample_weight)
-        fold_weights = _fold_weights(splits, n_samples, weights)
+        if on_dask:
+            from ._dask import chunked_labels
+
+            # The labels go to the workers once, for the search and the refit.
+            batch_labels = chunked_labels(X, labels)
+            tests, fold_weights = _dask_fold_weights(X, folds, weights)
+        else:
+            batch_labels = labels
+            splits = _check_splits(folds, n_samples)
+            tests = [test for _, test in splits]
+            fold_weights = _fold_weights(splits, n_samples, weights)
+        totals, positives = batch_labels.weight_totals(fold_weights)
+        _check_fold_totals(totals)
         counts = labels.weighted_counts(None)
         # A label in every sample, or in none (multilabel targets only): a
         # constant predictor, as in OneVsRestClassifier; nothing to search.
         is_constant = (counts == 0) | (counts == n_samples)
         constant = {int(i): int(counts[i] > 0) for i in np.flatnonzero(is_constant)}
         fitted = np.flatnonzero(~is_constant)
-        n_fitted, n_folds = fitted.shape[0], len(splits)
+        n_fitted, n_folds = fitted.shape[0], len(tests)
         class_weights = self._class_weight_pairs(labels, fitted, weights, multilabel)
-        _warn_about_folds(labels, fitted, fold_weights, classes, multilabel)
+        _warn_about_folds(totals, positives, fitted, classes, multilabel)
 
-        search = _Search(self, X, y, labels, fitted, class_weights, Cs, classes)
+        search = _Search(self, X, y, batch_labels, fitted, class_weights, Cs, classes)
         context = self._init_callback_context(
             max_subtasks=n_fitted * n_folds + (n_fitted if self.refit else 0)
         )
@@ -436,7 +467,7 @@ class OneVsRestLogisticRegressionCV(
             X,
             y,
             Y,
-            splits,
+            tests,
             paths,
             constant,
             binarizer,
@@ -469,16 +500,16 @@ class OneVsRestLogisticRegressionCV(
         self.Cs_ = Cs
         self.C_ = _spread(C, fitted, (n_columns,))
         self.coefs_paths_ = _spread(
-            paths, fitted, (n_columns, len(splits), Cs.shape[0], paths.shape[-1])
+            paths, fitted, (n_columns, n_folds, Cs.shape[0], paths.shape[-1])
         )
         self.n_iter_paths_ = _spread(
-            n_iter, fitted, (n_columns, len(splits), Cs.shape[0]), fill=0
+            n_iter, fitted, (n_columns, n_folds, Cs.shape[0]), fill=0
         )
         refit_iterations = [getattr(e, "n_iter_", 0) for e in estimators]
         self.n_iter_ = self.n_iter_paths_.sum(axis=(1, 2)) + refit_iterations
         if self.C_per_class:
             self.class_scores_ = _spread(
-                scores, fitted, (n_columns, len(splits), Cs.shape[0])
+                scores, fitted, (n_columns, n_folds, Cs.shape[0])
             )
         else:
             self.scores_ = scores
@@ -632,6 +663,8 @@ class OneVsRestLogisticRegressionCV(
             One column per class; a single column, raveled, for two classes.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return map_dask_rows(self, "decision_function", X)
         scores = self._scores(X)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
@@ -651,6 +684,8 @@ class OneVsRestLogisticRegressionCV(
             targets.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return map_dask_rows(self, "predict", X)
         thresholds = [_threshold_for_binary_predict(e) for e in self.estimators_]
         return _predict_from_scores(
             self._scores(X), self.label_binarizer_, self.classes_, thresholds
@@ -673,6 +708,8 @@ class OneVsRestLogisticRegressionCV(
             Probabilities, columns ordered as ``classes_``.
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return map_dask_rows(self, "predict_proba", X)
         scores = self._linear_scores(X)
         if scores is not None:
             return _linear_proba(
@@ -687,7 +724,11 @@ class OneVsRestLogisticRegressionCV(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Test samples.
+            Test samples. On a dask array, accuracy (``scoring=None``) is
+            computed chunk by chunk where the chunks are; another
+            ``scoring`` gets the model's predictions (or probabilities, or
+            decision values) computed chunk by chunk and brought here, with
+            ``y`` and ``sample_weight``.
 
         y : {array-like, sparse matrix} of shape (n_samples,) or \
                 (n_samples, n_classes)
@@ -702,8 +743,14 @@ class OneVsRestLogisticRegressionCV(
             The score (accuracy when ``scoring`` is None).
         """
         check_is_fitted(self)
+        model = self
+        if is_dask_collection(X):
+            if self.scoring is None:
+                return score_accuracy(self, X, y, sample_weight)
+            model = _ComputedResponses(self)
+        y, sample_weight = _here(y), _here(sample_weight)
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-        return self._get_scorer()(self, X, y, **kwargs)
+        return self._get_scorer()(model, X, y, **kwargs)
 
     @property
     def coef_(self):
@@ -956,18 +1003,88 @@ def _converged(result, tol):
     return result.status == 0 and np.max(np.abs(result.jac), initial=0.0) <= tol
 
 
-def _refuse_dask(X, y, sample_weight, params):
-    """Dask collections would be gathered into memory: say so, fit nothing."""
-    given = {"X": X, "y": y, "sample_weight": sample_weight, **params}
-    dask_names = [name for name, value in given.items() if is_dask_collection(value)]
-    if dask_names:
+def _dask_fit_data(estimator, X, y, sample_weight, params):
+    """A dask ``X`` checked and persisted on the workers; the rest brought here.
+
+    ``y``, ``sample_weight`` and the metadata (``groups``) are one value per
+    sample, which the splitter, the class weights and the scorer need in
+    this process: dask arrays among them are computed, after ``X`` is
+    persisted (a ``y`` made from ``X`` then reads X's chunks where they are).
+    """
+    if not is_dask_collection(X):
+        given = {"y": y, "sample_weight": sample_weight, **params}
+        names = [name for name, value in given.items() if is_dask_collection(value)]
         raise TypeError(
-            "OneVsRestLogisticRegressionCV does not fit dask collections yet "
-            f"({', '.join(dask_names)}): it would gather them into this "
-            "process's memory. If the data fit in memory, pass numpy arrays "
-            "(X.compute()); otherwise fit OneVsRestClassifier, which fits "
-            "dask arrays on the workers, at each value of C."
+            f"Got a dask collection for {', '.join(names)} but not for X: X "
+            "decides where the fit runs. Pass X as a dask "
+            "array chunked by rows, for example dask.array.from_array(X, "
+            "chunks=(10_000, -1)), or compute them first (y.compute())."
         )
+    from ._dask import fit_data
+
+    X = fit_data(estimator, X, None).X
+    y, sample_weight = _here(y), _here(sample_weight)
+    return X, y, sample_weight, {name: _here(value) for name, value in params.items()}
+
+
+def _here(value):
+    """A dask collection computed into this process; anything else as it is."""
+    return value.compute() if is_dask_collection(value) else value
+
+
+class _RowsOnly:
+    """What a splitter's ``split`` gets as ``X`` when X is a dask array.
+
+    scikit-learn's splitters read X's number of rows only (the rest comes
+    from ``y`` and ``groups``), as their documentation's ``np.zeros(
+    n_samples)`` placeholder says; one that reads X's values gets an error
+    that says why, instead of folds made from made-up values.
+    """
+
+    ndim = 2
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, key):
+        raise TypeError(_ROWS_ONLY_MESSAGE)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(_ROWS_ONLY_MESSAGE)
+
+
+_ROWS_ONLY_MESSAGE = (
+    "cv's split read the values of X, a dask array that stays on the workers: "
+    "OneVsRestLogisticRegressionCV gives the splitter X's number of rows (and "
+    "y and groups), not X. Use a splitter that needs only these (KFold, "
+    "StratifiedKFold, GroupKFold, ...), or pass cv as a list of (train, test) "
+    "index arrays made beforehand."
+)
+
+
+def _dask_fold_weights(X, splits, weights):
+    """The folds' test indices, and their training weights on the workers.
+
+    Each fold's row of training weights is made here and sent to the workers
+    before the next fold is split: this process holds one row at a time
+    (``n_samples`` float64 values, as many as ``y``), never the
+    (n_folds, n_samples) array, nor the training indices of every fold.
+    """
+    from ._dask import rows_beside
+
+    n_samples = X.shape[0]
+    tests = []
+
+    def rows():
+        for train, test in _checked_splits(splits, n_samples):
+            tests.append(test)
+            yield _fold_row(train, n_samples, weights)
+
+    fold_weights = rows_beside(X, rows())
+    return tests, fold_weights
 
 
 def _check_Cs(Cs):
@@ -1007,7 +1124,12 @@ def _is_iterable_of_splits(cv):
 
 def _check_splits(splits, n_samples):
     """The folds as (train, test) arrays of indices, checked."""
-    checked = []
+    return list(_checked_splits(splits, n_samples))
+
+
+def _checked_splits(splits, n_samples):
+    """Each fold as (train, test) arrays of indices, checked, one at a time."""
+    n_folds = 0
     for fold, split in enumerate(splits):
         try:
             train, test = split
@@ -1024,13 +1146,13 @@ def _check_splits(splits, n_samples):
                     f"Fold {fold} of cv has no {name} samples; every fold needs "
                     "both. With an int cv, use fewer folds than samples."
                 )
-        checked.append((train, test))
-    if not checked:
+        n_folds += 1
+        yield train, test
+    if not n_folds:
         raise ValueError(
             "cv gave no folds: it needs at least one (train, test) pair. (A "
             "generator of folds is used up by one fit: pass a list.)"
         )
-    return checked
 
 
 def _check_indices(indices, n_samples, fold, name):
@@ -1062,24 +1184,38 @@ def _fold_weights(splits, n_samples, weights):
     """
     fold_weights = np.empty((len(splits), n_samples))
     for fold, (train, _) in enumerate(splits):
-        fold_weights[fold] = np.bincount(train, minlength=n_samples)
+        fold_weights[fold] = _fold_row(train, n_samples, weights)
+    return fold_weights
+
+
+def _fold_row(train, n_samples, weights):
+    """One fold's training weights: a count per sample, times its weight."""
+    row = np.bincount(train, minlength=n_samples).astype(np.float64)
     if weights is not None:
-        fold_weights *= weights
-    for fold, row in enumerate(fold_weights):
-        if not row.sum() > 0:
+        row *= weights
+    return row
+
+
+def _check_fold_totals(totals):
+    """Refuse a fold whose training weights sum to zero."""
+    for fold, total in enumerate(totals):
+        if not total > 0:
             raise ValueError(
                 f"The training samples of fold {fold} of cv all have zero weight "
                 "(sample weight times class weight): there is nothing to fit."
             )
-    return fold_weights
 
 
-def _warn_about_folds(labels, fitted, fold_weights, classes, multilabel):
-    """Warn when a fold's training samples hold none, or only, of a class."""
+def _warn_about_folds(totals, positives, fitted, classes, multilabel):
+    """Warn when a fold's training samples hold none, or only, of a class.
+
+    ``totals`` and ``positives`` are the folds' training weights summed, in
+    all and on each label (``Labels.weight_totals``).
+    """
     empty = []
-    for fold, row in enumerate(fold_weights):
-        positive = labels.weighted_counts(row)[fitted]
-        one_sided = (positive == 0) | (positive == row.sum())
+    for fold, (total, positive) in enumerate(zip(totals, positives, strict=True)):
+        positive = positive[fitted]
+        one_sided = (positive == 0) | (positive == total)
         empty += [(fold, _plain(classes[fitted[i]])) for i in np.flatnonzero(one_sided)]
     if empty:
         kind = "label" if multilabel else "class"
@@ -1137,7 +1273,7 @@ def _score_folds(
     X,
     y,
     Y,
-    splits,
+    tests,
     paths,
     constant,
     binarizer,
@@ -1145,7 +1281,7 @@ def _score_folds(
     fit_intercept,
     score_params,
 ):
-    """The score of each fold's held-out samples at each C.
+    """The score of each fold's held-out samples (``tests``) at each C.
 
     Returns scores of shape (n_fitted, n_folds, n_Cs) with ``C_per_class``,
     each binary problem scored on its own, else (n_folds, n_Cs), the
@@ -1161,7 +1297,7 @@ def _score_folds(
     ovr_view = _OneVsRestScoresView(binarizer)
     shape = (n_fitted, n_folds, n_Cs) if C_per_class else (n_folds, n_Cs)
     scores = np.empty(shape)
-    for fold, (_, test) in enumerate(splits):
+    for fold, test in enumerate(tests):
         params = _check_method_params(X, score_params, indices=test)
         if C_per_class:
             Y_test = Y[test].toarray()
@@ -1172,7 +1308,7 @@ def _score_folds(
         for first in range(0, n_Cs, group):
             last = min(first + group, n_Cs)
             coefs = paths[:, fold, first:last].transpose(1, 0, 2)
-            values = _held_out_values(
+            values = _held_out(
                 X, test, coefs.reshape(-1, coefs.shape[-1]), fit_intercept
             )
             for step in range(first, last):
@@ -1190,6 +1326,24 @@ def _score_folds(
                     full[:, column] = np.inf if value else -np.inf
                 scores[fold, step] = ovr_scorer(ovr_view, full, y_test, **params)
     return scores
+
+
+def _held_out(X, rows, coefs, fit_intercept):
+    """:func:`_held_out_values`, on the workers for a dask ``X``."""
+    if is_dask_collection(X):
+        from ._dask import map_selected_rows
+
+        return map_selected_rows(
+            X, rows, _held_out_values_of_chunk, coefs, fit_intercept
+        )
+    return _held_out_values(X, rows, coefs, fit_intercept)
+
+
+def _held_out_values_of_chunk(X, rows, coefs, fit_intercept):
+    """:func:`_held_out_values` on one chunk of a dask ``X`` (a worker's task)."""
+    if sp.issparse(X) and X.format != "csr":
+        X = X.tocsr()  # rows are read by index
+    return _held_out_values(X, rows, coefs, fit_intercept)
 
 
 def _held_out_values(X, rows, coefs, fit_intercept):
@@ -1218,6 +1372,30 @@ def _predict_from_scores(scores, binarizer, classes, thresholds):
         return classes[np.argmax(scores, axis=1)]
     indicator = sp.csc_array((np.asarray(scores) > np.asarray(thresholds)).astype(int))
     return binarizer.inverse_transform(indicator)
+
+
+class _ComputedResponses(ClassifierMixin, BaseEstimator):
+    """A fitted model for a scorer, on a dask ``X``: responses computed here.
+
+    Each method computes the model's lazy result chunk by chunk on the
+    workers and brings it here: one row per sample, never X.
+    """
+
+    def __init__(self, model):
+        self.model = model
+
+    @property
+    def classes_(self):
+        return self.model.classes_
+
+    def decision_function(self, X):
+        return self.model.decision_function(X).compute()
+
+    def predict(self, X):
+        return self.model.predict(X).compute()
+
+    def predict_proba(self, X):
+        return self.model.predict_proba(X).compute()
 
 
 class _BinaryScoresView(ClassifierMixin, BaseEstimator):

@@ -462,15 +462,117 @@ def distribute_rows(X, labels, sample_weight):
     labels = chunked_labels(X, labels)
     if sample_weight is not None:
         if not is_dask_collection(sample_weight):
-            sample_weight = da.from_array(
-                np.asarray(sample_weight, dtype=np.float64), chunks=-1
-            )
+            return labels, rows_beside(X, sample_weight)
         n_rows = sample_weight.shape[0]
         sample_weight = sample_weight.astype(np.float64).rechunk(
             ((n_rows,), X.chunks[0])
         )
         sample_weight = sample_weight.persist()
     return labels, sample_weight
+
+
+def rows_beside(X, rows):
+    """Rows of per-sample values, sent to the workers cut as X's row chunks.
+
+    The rows are sent one at a time, each as one piece per chunk of ``X``:
+    given a generator, this process holds one row at a time, never all of
+    them (the training weights of cross-validation folds, for example).
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features)
+        Checked and persisted (:func:`fit_data`).
+    rows : iterable of array of shape (n_samples,)
+        The rows, in memory.
+
+    Returns
+    -------
+    rows : dask.array.Array of shape (n_rows, n_samples)
+        float64, one chunk of rows, chunked as X's rows, persisted.
+    """
+    bounds = np.cumsum((0,) + tuple(X.chunks[0]))
+    name = _unique_name("rows")
+    blocks = []
+    for index, row in enumerate(rows):
+        row = np.asarray(row, dtype=np.float64)
+        if row.shape != (X.shape[0],):
+            raise ValueError(
+                f"A row of per-sample values has shape {row.shape}; X has "
+                f"{X.shape[0]} samples."
+            )
+        pieces = dask.persist(
+            *(
+                dask.delayed(row[np.newaxis, start:stop], name=f"{name}-{index}-{i}")
+                for i, (start, stop) in enumerate(
+                    zip(bounds[:-1], bounds[1:], strict=True)
+                )
+            )
+        )
+        blocks.append(
+            [
+                da.from_delayed(piece, shape=(1, size), dtype=np.float64)
+                for piece, size in zip(pieces, X.chunks[0], strict=True)
+            ]
+        )
+    if not blocks:
+        raise ValueError("No rows of per-sample values to send.")
+    # The rows of each chunk put together where they are.
+    return da.block(blocks).rechunk(((len(blocks),), X.chunks[0])).persist()
+
+
+def map_selected_rows(X, rows, function, *args):
+    """``function(X[rows], *args)``, computed where X's chunks are.
+
+    For each chunk of ``X`` that holds some of ``rows``, one task calls
+    ``function(chunk, chunk_rows, *args)``, where ``chunk_rows`` are those
+    rows' positions in the chunk, and returns an array with one row per
+    entry of ``chunk_rows``; only these arrays come back, and they are put
+    in the order of ``rows`` (which may repeat rows, in any order). The
+    arguments are sent once to each worker, not once per task.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features)
+        Checked and persisted (:func:`fit_data`).
+    rows : ndarray of shape (n_rows,)
+        Indices of rows of ``X``, at least one.
+    function : callable
+        A function the workers can import (defined at a module's top level).
+    *args
+        Its other arguments.
+
+    Returns
+    -------
+    result : ndarray of shape (n_rows, ...)
+    """
+    bounds = np.cumsum((0,) + tuple(X.chunks[0]))
+    # The last chunk starting at or before each row: empty chunks share
+    # their bound with the next, which holds the row.
+    chunk_of = np.searchsorted(bounds, rows, side="right") - 1
+    order = np.argsort(chunk_of, kind="stable")
+    chunks, starts = np.unique(chunk_of[order], return_index=True)
+    positions = np.split(order, starts[1:])
+    name = _unique_name("rows-of")
+    shared = [
+        dask.delayed(arg, name=f"{name}-arg-{index}", traverse=False)
+        for index, arg in enumerate(args)
+    ]
+    blocks = X.to_delayed().ravel()
+    parts = dask.compute(
+        *(
+            dask.delayed(function, pure=False)(
+                blocks[chunk],
+                rows[where] - bounds[chunk],
+                *shared,
+                dask_key_name=f"{name}-{chunk}",
+            )
+            for chunk, where in zip(chunks, positions, strict=True)
+        )
+    )
+    result = np.empty((rows.shape[0],) + parts[0].shape[1:], dtype=parts[0].dtype)
+    for where, part in zip(positions, parts, strict=True):
+        result[where] = part
+    return result
 
 
 # --- The rounds of a fit -----------------------------------------------------

@@ -882,18 +882,6 @@ def test_property_scores_do_not_depend_on_the_order_within_folds(
                 assert difference <= slack + 1e-12, (k, f, C, difference, slack)
 
 
-@pytest.mark.parametrize("dask_input", ["X", "y", "sample_weight"])
-def test_dask_collections_are_refused_not_gathered(data, dask_input):
-    da = pytest.importorskip("dask.array")
-    X, y = data
-    given = {"X": X, "y": y, "sample_weight": np.ones(len(y))}
-    given[dask_input] = da.from_array(given[dask_input], chunks=50)
-    search = OneVsRestLogisticRegressionCV([1.0], cv=2)
-    with pytest.raises(TypeError, match=rf"dask collections yet \({dask_input}\)"):
-        search.fit(given["X"], given["y"], sample_weight=given["sample_weight"])
-    assert not hasattr(search, "classes_")
-
-
 def test_labels_that_cannot_be_sorted(data):
     X, y = data
     labels = y.astype(object)
