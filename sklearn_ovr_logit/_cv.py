@@ -19,7 +19,7 @@ are; the rounds of the search and of the refit are those of the fast path.
 import inspect
 import time
 import warnings
-from numbers import Integral, Real
+from numbers import Integral, Number, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -83,6 +83,7 @@ from ._ovr import (
     _threshold_for_binary_predict,
     _warn_constant_label,
 )
+from ._warnings import user_stacklevel
 
 # The held-out decision values of one fold, for a group of values of C, take
 # at most about this much memory (one value of C at least).
@@ -381,14 +382,19 @@ class OneVsRestLogisticRegressionCV(
             The fitted estimator.
         """
         _raise_for_params(params, self, "fit", allow=["groups"])
+        # Nothing of a previous fit stays (scores_ and class_scores_ depend
+        # on C_per_class), and a failed fit leaves no partial model.
+        self._forget_fit()
         try:
             return self._fit(X, y, sample_weight, params)
         except BaseException:
-            # A failed fit (bad folds, an interrupt) leaves no partial model.
-            for name in [name for name in vars(self) if name.endswith("_")]:
-                if not name.startswith("__"):
-                    delattr(self, name)
+            self._forget_fit()
             raise
+
+    def _forget_fit(self):
+        for name in [name for name in vars(self) if name.endswith("_")]:
+            if not name.startswith("__"):
+                delattr(self, name)
 
     def _fit(self, X, y, sample_weight, params):
         on_dask = any(map(is_dask_collection, (X, y, sample_weight, *params.values())))
@@ -475,6 +481,7 @@ class OneVsRestLogisticRegressionCV(
             self.fit_intercept,
             score_params,
         )
+        _warn_about_nan_scores(scores)
         everyone = np.arange(n_fitted)
         if self.refit:
             best = _best_index(scores.mean(axis=-2), "the mean score over the folds")
@@ -719,7 +726,11 @@ class OneVsRestLogisticRegressionCV(
         return np.column_stack([e.predict_proba(X)[:, 1] for e in self.estimators_])
 
     def score(self, X, y, sample_weight=None):
-        """The score that ``scoring`` gives the model's predictions on ``X``.
+        """The score of the model's predictions on ``X``.
+
+        ``scoring`` scores them, as in the search; accuracy when ``scoring``
+        is None, or when ``C_per_class=True``, where ``scoring`` scores each
+        class's binary problem and not the one-vs-rest predictions.
 
         Parameters
         ----------
@@ -735,22 +746,29 @@ class OneVsRestLogisticRegressionCV(
             True labels.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples.
+            Weights of the samples. With metadata routing, passed on only
+            if the scorer requests it, as in ``fit``.
 
         Returns
         -------
         score : float
-            The score (accuracy when ``scoring`` is None).
+            The score.
         """
         check_is_fitted(self)
+        if _routing_enabled():
+            routed = process_routing(self, "score", sample_weight=sample_weight)
+            sample_weight = routed.scorer.score.get("sample_weight")
+        # With C_per_class, scoring scores binary problems, not this model.
+        accuracy = self.scoring is None or self.C_per_class
         model = self
         if is_dask_collection(X):
-            if self.scoring is None:
+            if accuracy:
                 return score_accuracy(self, X, y, sample_weight)
             model = _ComputedResponses(self)
         y, sample_weight = _here(y), _here(sample_weight)
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-        return self._get_scorer()(model, X, y, **kwargs)
+        scorer = get_scorer("accuracy") if accuracy else self._get_scorer()
+        return scorer(model, X, y, **kwargs)
 
     @property
     def coef_(self):
@@ -947,7 +965,7 @@ class _Search:
                 "max_iter, use float64 rather than float32 data, or ask for a "
                 "larger tol.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         if estimator.verbose:
             for C, step, step_failed in zip(self.Cs, results, failed, strict=True):
@@ -1229,7 +1247,7 @@ def _warn_about_folds(totals, positives, fitted, classes, multilabel):
             "Use folds that keep every class on both sides (StratifiedKFold, "
             "fewer folds).",
             UserWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -1249,6 +1267,35 @@ def _best_index(scores, what):
             "best C. Check the scoring on the held-out samples of each fold."
         )
     return np.argmax(np.where(np.isnan(scores), -np.inf, scores), axis=-1)
+
+
+def _warn_about_nan_scores(scores):
+    """Say so when some scores are NaN: their values of C cannot win."""
+    n_nan = int(np.isnan(scores).sum())
+    if n_nan:
+        warnings.warn(
+            f"{n_nan} of the {scores.size} held-out scores are NaN (see scores_ "
+            "or class_scores_); the values of C with a NaN mean score cannot "
+            "be chosen. Check the scoring on each fold's held-out samples.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
+def _checked_score(score):
+    """A scorer's result as a float, or a clear error, as GridSearchCV checks it."""
+    if isinstance(score, Number) and not isinstance(score, complex):
+        return float(score)
+    if (
+        isinstance(score, np.ndarray)
+        and score.shape == ()
+        and score.dtype.kind in "biuf"
+    ):
+        return float(score)
+    raise ValueError(
+        f"scoring must return a number, got {score!r} of type "
+        f"{type(score).__name__}. Give a scorer that returns one float per call."
+    )
 
 
 def _with_labels(scorer, labels):
@@ -1294,7 +1341,7 @@ def _score_folds(
         X = X.tocsr()  # rows are read by index
     Y = Y.tocsr()
     binary_view = _BinaryScoresView()
-    ovr_view = _OneVsRestScoresView(binarizer)
+    ovr_view = _OneVsRestScoresView(binarizer, constant)
     shape = (n_fitted, n_folds, n_Cs) if C_per_class else (n_folds, n_Cs)
     scores = np.empty(shape)
     for fold, test in enumerate(tests):
@@ -1316,15 +1363,20 @@ def _score_folds(
                 Z = values[:, offset : offset + n_fitted]
                 if C_per_class:
                     for position, column in enumerate(fitted):
-                        scores[position, fold, step] = binary_scorer(
-                            binary_view, Z[:, position], Y_test[:, column], **params
+                        scores[position, fold, step] = _checked_score(
+                            binary_scorer(
+                                binary_view, Z[:, position], Y_test[:, column], **params
+                            )
                         )
                     continue
                 full = np.empty((test.shape[0], Y.shape[1]))
                 full[:, fitted] = Z
                 for column, value in constant.items():
-                    full[:, column] = np.inf if value else -np.inf
-                scores[fold, step] = ovr_scorer(ovr_view, full, y_test, **params)
+                    # What the constant predictor's decision_function gives.
+                    full[:, column] = value
+                scores[fold, step] = _checked_score(
+                    ovr_scorer(ovr_view, full, y_test, **params)
+                )
     return scores
 
 
@@ -1416,12 +1468,14 @@ class _BinaryScoresView(ClassifierMixin, BaseEstimator):
 class _OneVsRestScoresView(ClassifierMixin, BaseEstimator):
     """A fitted one-vs-rest model for a scorer, given decision values as ``X``.
 
-    A label present in every sample (or in none) has the decision value
-    ``inf`` (or ``-inf``), which predicts as its constant predictor does.
+    A label present in every sample (or in none), a column of ``constant``,
+    has the decision value 1 (or 0) and the probability 1 (or 0), as its
+    constant predictor in the fitted model.
     """
 
-    def __init__(self, binarizer):
+    def __init__(self, binarizer, constant):
         self.binarizer = binarizer
+        self.constant = constant
 
     @property
     def classes_(self):
@@ -1437,4 +1491,7 @@ class _OneVsRestScoresView(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, values):
         multilabel = self.binarizer.y_type_.startswith("multilabel")
-        return _linear_proba(values, multilabel)
+        proba = _linear_proba(values, multilabel)
+        for column, value in self.constant.items():
+            proba[:, column] = value
+        return proba

@@ -43,6 +43,7 @@ from sklearn.utils.validation import (
 
 from ._lockstep import is_dask_collection
 from ._loss import Labels, RowBlockEvaluator
+from ._warnings import user_stacklevel
 
 # The names of the tasks start with this (the dashboard groups them by it).
 KEY_PREFIX = "sklearn-ovr-logit"
@@ -220,7 +221,7 @@ def _one_column_chunk(X):
         "which moves data between the workers. Pass "
         "X.rechunk({0: 'auto', 1: -1}) to do it once yourself.",
         PerformanceWarning,
-        stacklevel=4,
+        stacklevel=user_stacklevel(),
     )
     return X.rechunk({0: "auto", 1: -1})
 

@@ -61,6 +61,7 @@ from ._display import DefaultEstimatorDisplayMixin, DocumentationLinkMixin
 from ._lockstep import LbfgsSettings, ProblemBatch, is_dask_collection, solve
 from ._loss import Labels, Problems
 from ._routing import base_estimator_routing
+from ._warnings import user_stacklevel
 
 _BINARY_CLASSES = np.array([0, 1])
 
@@ -122,7 +123,10 @@ def _partial_fit_binary(estimator, X, column, partial_fit_params):
 def _warn_constant_label(column, classes):
     # The same message scikit-learn's OneVsRestClassifier gives.
     label = classes[1] if column[0] == 1 else classes[0]
-    warnings.warn(f"Label {label} is present in all training examples.", stacklevel=2)
+    warnings.warn(
+        f"Label {label} is present in all training examples.",
+        stacklevel=user_stacklevel(),
+    )
 
 
 def _binary_scores(estimator, X):

@@ -25,6 +25,8 @@ from scipy import optimize
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import ThreadpoolController
 
+from ._warnings import user_stacklevel
+
 _LBFGS_OPTIONS = {
     # The same options scikit-learn passes for solver="lbfgs".
     "maxls": 50,
@@ -274,7 +276,7 @@ def check_convergence(result, *, max_iter, tol, problem_name=None):
             f"pixels by 255, or increase max_iter (now {max_iter}). Strong "
             "regularisation (a smaller C) also speeds up convergence.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
         return n_iter
     gradient = np.max(np.abs(result.jac), initial=0.0)
@@ -288,6 +290,6 @@ def check_convergence(result, *, max_iter, tol, problem_name=None):
             "/ 255), use float64 rather than float32 data, or ask for a larger "
             "tol.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return n_iter

@@ -128,9 +128,11 @@ def test_without_sklearn_callback_set_callbacks_says_what_to_do():
         """
         import sys
         import types
-        # scikit-learn itself is loaded with its callbacks, then
-        # `from sklearn.callback import CallbackSupportMixin` is made to fail.
+        # scikit-learn itself is loaded with its callbacks (the modules we
+        # import that use them first), then `from sklearn.callback import
+        # CallbackSupportMixin` is made to fail.
         import sklearn.callback._callback_support
+        import sklearn.model_selection
         import sklearn.preprocessing
         import sklearn.pipeline
         sys.modules["sklearn.callback"] = types.ModuleType("sklearn.callback")

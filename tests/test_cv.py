@@ -37,7 +37,11 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_multilabel_classification
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import (
+    ConvergenceWarning,
+    NotFittedError,
+    UnsetMetadataPassedError,
+)
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import (
@@ -888,3 +892,89 @@ def test_labels_that_cannot_be_sorted(data):
     labels[3] = None
     with pytest.raises(ValueError, match="cannot be sorted into classes"):
         OneVsRestLogisticRegressionCV([1.0], cv=2).fit(X, labels)
+
+
+# -- hostile pass --------------------------------------------------------------
+
+
+def test_nan_scores_warn(data):
+    """Some NaN scores lose, with a warning, as GridSearchCV warns."""
+    X, y = data
+
+    def nan_at_small_C(estimator, X_test, y_test):
+        if np.abs(estimator.decision_function(X_test)).max() < 2:
+            return np.nan
+        return accuracy_score(y_test, estimator.predict(X_test))
+
+    search = OneVsRestLogisticRegressionCV([1e-4, 1.0], cv=3, scoring=nan_at_small_C)
+    with pytest.warns(UserWarning, match="3 of the 6 held-out scores are NaN"):
+        search.fit(X, y)
+    assert np.isnan(search.scores_[:, 0]).all()
+    assert_array_equal(search.C_, np.full(len(search.C_), 1.0))
+
+
+@pytest.mark.parametrize("returned", [np.array([1.0, 2.0]), None, "0.5", 1j])
+def test_a_scorer_must_return_a_number(data, returned):
+    X, y = data
+    search = OneVsRestLogisticRegressionCV(
+        [1.0], cv=3, scoring=lambda estimator, X, y: returned
+    )
+    with pytest.raises(ValueError, match="scoring must return a number"):
+        search.fit(X, y)
+
+
+def test_a_refit_keeps_only_its_own_scores(data):
+    X, y = data
+    search = OneVsRestLogisticRegressionCV([1.0], cv=3, C_per_class=True).fit(X, y)
+    search.set_params(C_per_class=False).fit(X, y)
+    assert hasattr(search, "scores_")
+    assert not hasattr(search, "class_scores_")
+    search.set_params(C_per_class=True).fit(X, y)
+    assert hasattr(search, "class_scores_")
+    assert not hasattr(search, "scores_")
+
+
+def test_constant_labels_are_scored_as_the_model_predicts(multilabel_data):
+    """Held-out decision values of a constant label: the stand-in's 1 or 0."""
+    X, Y = multilabel_data
+    Y = Y.copy()
+    Y[:, 0] = 1
+    folds = list(KFold(3).split(X))
+    scoring = "average_precision"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # label in every sample
+        search = GridSearchCV(
+            SklearnOneVsRest(LogisticRegression(**TIGHT)),
+            {"estimator__C": CS},
+            cv=folds,
+            scoring=scoring,
+        ).fit(X, Y)
+        ours = OneVsRestLogisticRegressionCV(CS, cv=folds, scoring=scoring, **TIGHT)
+        fit_quietly(ours, X, Y)
+    assert np.isfinite(ours.scores_).all()
+    assert_allclose(
+        ours.scores_.mean(axis=0), search.cv_results_["mean_test_score"], atol=1e-6
+    )
+
+
+def test_score_with_c_per_class_is_accuracy(data):
+    """scoring then scores binary problems; score() scores the model."""
+    X, y = data
+    search = OneVsRestLogisticRegressionCV([1.0], cv=3, C_per_class=True, scoring="f1")
+    fit_quietly(search, X, y)
+    assert search.score(X, y) == accuracy_score(y, search.predict(X))
+
+
+def test_score_routes_sample_weight(data):
+    X, y = data
+    weights = np.arange(len(y), dtype=float)
+    with config_context(enable_metadata_routing=True):
+        search = fit_quietly(
+            OneVsRestLogisticRegressionCV([1.0], cv=3, scoring="accuracy"), X, y
+        )
+        with pytest.raises(UnsetMetadataPassedError):
+            search.score(X, y, sample_weight=weights)
+        scorer = make_scorer(accuracy_score).set_score_request(sample_weight=True)
+        search.set_params(scoring=scorer)
+        expected = accuracy_score(y, search.predict(X), sample_weight=weights)
+        assert search.score(X, y, sample_weight=weights) == expected
