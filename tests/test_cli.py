@@ -4,8 +4,8 @@ Each subcommand runs end to end on a small subset; every kind of bad input
 must give a one-line error and a non-zero exit code, never a traceback.
 Nothing here downloads: where MNIST must be missing, the MNIST folders point
 to empty temporary folders and the mirrors to a closed port on 127.0.0.1.
-Also here, as the command line's file format: the model files' round trip and
-their refusal of damaged or foreign files (pickles included).
+Here too: the refusal of damaged or foreign model files (pickles included)
+through ``predict --model``, with the message the user sees.
 """
 
 import json
@@ -23,15 +23,18 @@ import numpy as np
 import pytest
 from PIL import Image
 from sklearn.datasets import load_digits
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
-from sklearn_ovr_logit._persistence import ModelFileError, load_model, save_model
-from sklearn_ovr_logit._scaling import make_grey_level_scaler
-from sklearn_ovr_logit.cli import main
-from sklearn_ovr_logit.cli._train import examples_by_class
+from sklearn_ovr_logit.app import (
+    ModelFileError,
+    load_model,
+    main,
+    make_grey_level_scaler,
+    save_model,
+)
+from sklearn_ovr_logit.app._train import examples_by_class
 from sklearn_ovr_logit.datasets import _mnist, fetch_mnist
 
 FIGURES = (
@@ -625,7 +628,7 @@ def digit_image(tmp_path_factory):
 
 
 def test_predict_with_bad_model_files(tmp_path, digit_image):
-    from sklearn_ovr_logit.cli._predict import pretrained_model_path
+    from sklearn_ovr_logit.app._predict import pretrained_model_path
 
     for kind, (path, match) in _bad_model_files(
         tmp_path, pretrained_model_path()
@@ -852,7 +855,7 @@ def test_strings_from_model_files_are_printed_escaped(tmp_path, digit_image):
 
 
 def test_odd_metadata_and_overflowing_models(tmp_path, digit_image):
-    from sklearn_ovr_logit.cli._predict import pretrained_model_path
+    from sklearn_ovr_logit.app._predict import pretrained_model_path
 
     document = json.loads(pretrained_model_path().read_text())
     # Metadata is free-form: class names that are not strings, a dataset that
@@ -933,89 +936,6 @@ def test_python_dash_m_entry_point():
     assert "predict" in result.stdout
 
 
-# -- model files -----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "scaler",
-    [make_grey_level_scaler(16), StandardScaler(), MinMaxScaler(), "passthrough"],
-    ids=["grey-levels", "standard", "minmax", "passthrough"],
-)
-@pytest.mark.parametrize(
-    "kind", ["one-vs-rest", "one-vs-rest-two-classes", "binary", "binary-strings"]
-)
-def test_model_files_round_trip_exactly(tmp_path, scaler, kind):
-    X, y = load_digits(return_X_y=True)
-    X, y = X[:300], y[:300]
-    if kind == "one-vs-rest":
-        classifier = OneVsRestClassifier(BinaryLogisticRegression(max_iter=300))
-    elif kind == "one-vs-rest-two-classes":
-        classifier = OneVsRestClassifier(
-            BinaryLogisticRegression(class_weight={0: 1.0, 1: 3.0}, max_iter=300)
-        )
-        y = y % 2
-    elif kind == "binary":
-        classifier = BinaryLogisticRegression(C=np.inf, max_iter=300)
-        y = (y == 3).astype(int)
-    else:
-        classifier = BinaryLogisticRegression(max_iter=300)
-        y = np.where(y == 3, "three", "other")
-    model = Pipeline([("scaler", scaler), ("classifier", classifier)])
-    with warnings.catch_warnings():
-        # Convergence on a few digits is not what this test is about.
-        warnings.simplefilter("ignore")
-        model.fit(X, y)
-    path = tmp_path / "model.json"
-    save_model(model, path, metadata={"n": np.int64(3), "values": np.arange(2)})
-    loaded, metadata = load_model(path, return_metadata=True)
-    assert metadata == {"n": 3, "values": [0, 1]}
-    for X_new in (X, X.astype(np.float32)):
-        np.testing.assert_array_equal(
-            loaded.predict_proba(X_new), model.predict_proba(X_new)
-        )
-        np.testing.assert_array_equal(loaded.predict(X_new), model.predict(X_new))
-    np.testing.assert_array_equal(loaded.classes_, model.classes_)
-
-
-def test_save_model_refuses_what_it_cannot_load(tmp_path):
-    X, y = load_digits(return_X_y=True)
-    path = tmp_path / "model.json"
-    with pytest.raises(ValueError, match="cannot save a LogisticRegression"):
-        save_model(LogisticRegression().fit(X[:50] / 16, y[:50]), path)
-    with pytest.raises(ValueError, match="is not fitted"):
-        save_model(
-            Pipeline([("s", StandardScaler()), ("c", OneVsRestClassifier())]), path
-        )
-    X = X[:200] / 16
-    with pytest.raises(ValueError, match="only the FunctionTransformer of make_grey"):
-        save_model(
-            Pipeline(
-                [("log", FunctionTransformer(np.log1p)), ("c", OneVsRestClassifier())]
-            ).fit(X, y[:200]),
-            path,
-        )
-    multilabel = OneVsRestClassifier().fit(
-        X, np.column_stack([y[:200] == 1, y[:200] > 4])
-    )
-    with pytest.raises(ValueError, match="cannot save a multilabel"):
-        save_model(multilabel, path)
-    other_base = OneVsRestClassifier(LogisticRegression()).fit(X, y[:200])
-    with pytest.raises(ValueError, match="OneVsRestClassifier of LogisticRegression"):
-        save_model(other_base, path)
-    assert not path.exists()
-    assert os.listdir(tmp_path) == []  # no temporary file left behind
-
-
-def test_oversized_file_is_not_read(tmp_path, monkeypatch):
-    import sklearn_ovr_logit._persistence as persistence
-
-    monkeypatch.setattr(persistence, "_MAX_BYTES", 10)
-    path = tmp_path / "big.json"
-    path.write_text('{"format": "sklearn-ovr-logit-model"}')
-    with pytest.raises(ModelFileError, match="too large for a model file"):
-        load_model(path)
-
-
 def test_missing_extras_fail_at_once_with_one_line(tmp_path, monkeypatch):
     # Without matplotlib, train stops before loading data or fitting.
     monkeypatch.setitem(sys.modules, "matplotlib", None)
@@ -1031,7 +951,7 @@ def test_missing_extras_fail_at_once_with_one_line(tmp_path, monkeypatch):
     def without_pillow(argv):
         script = (
             "import sys; sys.modules['PIL'] = None; "
-            "from sklearn_ovr_logit.cli._main import main; "
+            "from sklearn_ovr_logit.app._main import main; "
             f"sys.exit(main({argv!r}))"
         )
         return subprocess.run(

@@ -6,9 +6,8 @@
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 
-from .._binary import BinaryLogisticRegression
-from .._ovr import OneVsRestClassifier
-from .._scaling import make_grey_level_scaler
+from .. import BinaryLogisticRegression, OneVsRestClassifier
+from ._scaling import make_grey_level_scaler
 
 #: The scalers offered by --scaler: "pixels" divides the grey levels by the
 #: largest one (255 for MNIST), so that pixels lie in [0, 1]; "standard" is a
