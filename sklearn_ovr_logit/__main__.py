@@ -1,4 +1,4 @@
-"""``python -m sklearn_ovr_logit``: the command line of :mod:`sklearn_ovr_logit.app`."""
+"""``python -m sklearn_ovr_logit``: the command line of ``sklearn_ovr_logit.app``."""
 
 # Authors: The sklearn_ovr_logit developers
 # SPDX-License-Identifier: BSD-3-Clause

@@ -20,14 +20,14 @@ _TYPES = (
 def skops_trusted_types():
     """The types of this package that fitted estimators hold, for ``skops.io``.
 
-    :func:`skops.io.load` builds only the types it is told to trust, and
+    ``skops.io.load`` builds only the types it is told to trust, and
     refuses a file naming any other. Our estimators are types it does not
     know; this is the list to trust for them, and for nothing else.
 
     Returns
     -------
     types : list of str
-        Full names of the types, as :func:`skops.io.get_untrusted_types`
+        Full names of the types, as ``skops.io.get_untrusted_types``
         reports them.
 
     See Also

@@ -23,17 +23,22 @@ import numpy as np
 import pytest
 from PIL import Image
 from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
 from sklearn_ovr_logit.app import (
     ModelFileError,
+    describe,
     load_model,
     main,
     make_grey_level_scaler,
+    make_pipeline,
     save_model,
 )
+from sklearn_ovr_logit.app._pipeline import make_scaler, scaler_label
+from sklearn_ovr_logit.app._search import cross_validate_C, rank_candidates
 from sklearn_ovr_logit.app._train import examples_by_class
 from sklearn_ovr_logit.datasets import _mnist, fetch_mnist
 
@@ -392,13 +397,14 @@ def test_search_end_to_end(mnist_dir, tmp_path):
         ]
     )
     assert code == 0, err
-    assert "  scaler: pixels/255, standard" in out
-    assert "  ovr__estimator__C: 0.1, 1" in out
-    assert "Fitting 2 folds for each of 4 candidates (8 fits)" in out
+    assert "Scalers: pixels/255, standard" in out
+    assert "C: 0.1, 1" in out
+    assert "Candidates: 2 scalers x 2 values of C, 2 folds" in out
+    assert "Searching C after pixels/255 (all folds at once)... done" in out
+    assert "Searching C after standard (one search per fold)... done" in out
+    assert re.search(r"Search time: pixels/255 \d+\.\d s, standard \d+\.\d s", out)
     table = out[out.index("rank") :].splitlines()
-    assert table[0].split() == [
-        "rank", "scaler", "C", "mean", "accuracy", "std", "fit", "time", "(s)"
-    ]  # fmt: skip
+    assert table[0].split() == ["rank", "scaler", "C", "mean", "accuracy", "std"]
     rows = [line.split() for line in table[2:6]]
     assert sorted(int(row[0]) for row in rows) == [1, 2, 3, 4]
     assert {(row[1], row[2]) for row in rows} == {
@@ -408,9 +414,7 @@ def test_search_end_to_end(mnist_dir, tmp_path):
         ("standard", "1"),
     }
     best = re.search(
-        r"Best parameters: scaler=(\S+), ovr__estimator__C=(\S+) \(mean CV "
-        r"accuracy (0\.\d+)\)",
-        out,
+        r"Best parameters: scaler=(\S+), C=(\S+) \(mean CV accuracy (0\.\d+)\)", out
     )
     assert best.groups()[:2] == tuple(rows[0][1:3])
     assert float(best.group(3)) == pytest.approx(float(rows[0][3]), abs=1e-4)
@@ -418,6 +422,59 @@ def test_search_end_to_end(mnist_dir, tmp_path):
     assert accuracy > 0.75
     model, metadata = load_model(tmp_path / "model.json", return_metadata=True)
     assert metadata["test_accuracy"] == pytest.approx(accuracy)
+    assert metadata["cv_accuracy"] == pytest.approx(float(best.group(3)), abs=1e-4)
+    assert describe(model).startswith(f"{best.group(1)} -> ")
+    assert float(best.group(2)) == model[-1].estimator.C
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_search_chooses_what_grid_search_chooses():
+    # The same folds, candidates and ranking as GridSearchCV over the
+    # pipeline; scalers that learn from the data see each fold's training
+    # rows only, as in the pipeline, or the mean scores would differ.
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:240], y[:240]
+    scalers, Cs = ["pixels", "standard", "minmax"], [10.0, 0.01, 1.0]
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    fit = {"tol": 1e-8, "max_iter": 10_000}
+    scores = {}
+    for name in scalers:
+        scores[name], _ = cross_validate_C(
+            X, y, scaler=name, max_value=16, Cs=Cs, folds=folds, n_jobs=None, **fit
+        )
+    ours = rank_candidates(scores, scalers, Cs)
+
+    grid = GridSearchCV(
+        make_pipeline(max_value=16, **fit),
+        {"scaler": [make_scaler(n, 16) for n in scalers], "ovr__estimator__C": Cs},
+        cv=folds,
+    ).fit(X, y)
+    theirs = grid.cv_results_
+    assert [(p["scaler"], p["C"]) for p in ours["params"]] == [
+        (scaler_label(p["scaler"]).split("/")[0], p["ovr__estimator__C"])
+        for p in theirs["params"]
+    ]
+    np.testing.assert_allclose(
+        ours["mean_test_score"], theirs["mean_test_score"], rtol=0, atol=1e-6
+    )
+    np.testing.assert_array_equal(ours["rank_test_score"], theirs["rank_test_score"])
+    best = np.argmin(ours["rank_test_score"])
+    assert best == grid.best_index_
+    # Different scores across candidates: the ranking is a real test.
+    assert len(np.unique(ours["mean_test_score"])) > 3
+
+
+def test_ties_go_to_the_first_candidate_in_grid_order():
+    tied = np.array([[0.5, 0.7], [0.9, 0.7]])  # (Cs, folds): both mean 0.6 / 0.8
+    scores = {"pixels": tied, "standard": tied[::-1]}
+    ranked = rank_candidates(scores, ["pixels", "standard"], [1.0, 2.0])
+    # Grid order: (C=1, pixels) 0.6, (C=1, standard) 0.8, (C=2, pixels) 0.8,
+    # (C=2, standard) 0.6.
+    np.testing.assert_array_equal(ranked["rank_test_score"], [3, 1, 1, 3])
+    assert ranked["params"][np.argmin(ranked["rank_test_score"])] == {
+        "scaler": "standard",
+        "C": 1.0,
+    }
 
 
 # -- predict ---------------------------------------------------------------

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _shared import fit_quietly
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.datasets import load_digits
@@ -32,13 +33,6 @@ from sklearn_ovr_logit.app import (
 
 X_DIGITS, Y_DIGITS = load_digits(return_X_y=True)
 X_SMALL = X_DIGITS[:120] / 16
-
-
-def fit_quietly(model, X, y):
-    with warnings.catch_warnings():
-        # Convergence on a few digits is not what these tests are about.
-        warnings.simplefilter("ignore")
-        return model.fit(X, y)
 
 
 def saved_document(tmp_path, model, **metadata):

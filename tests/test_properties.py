@@ -50,9 +50,9 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from _shared import TIGHT
 from _strategies import (
     SPARSE_FORMATS,
-    TIGHT_TOL,
     Dataset,
     Problem,
     any_C,
@@ -88,7 +88,6 @@ from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
 
 # Tight enough that two equivalent problems reach the same optimum to float64
 # accuracy; L-BFGS-B then stops on its relative-reduction rule.
-TIGHT = {"tol": TIGHT_TOL, "max_iter": 10_000}
 
 
 # Above this C (and at C=inf) the problems compared in tests 1-5, 7-9, 11 and

@@ -21,12 +21,11 @@ command line's business and may change without notice.
 from .. import skops_trusted_types as _library_trusted_types
 from ._main import build_parser, main
 from ._persistence import ModelFileError, load_model, save_model
-from ._pipeline import SCALERS, describe, make_pipeline
+from ._pipeline import describe, make_pipeline
 from ._report import format_cv_results
 from ._scaling import make_grey_level_scaler, scale_grey_levels
 
 __all__ = [
-    "SCALERS",
     "ModelFileError",
     "build_parser",
     "describe",
@@ -46,12 +45,12 @@ def skops_trusted_types():
 
     The library's types (:func:`sklearn_ovr_logit.skops_trusted_types`) and
     the function of the "pixels" scaler, :func:`scale_grey_levels`, which
-    :func:`skops.io.load` also refuses unless it is trusted.
+    ``skops.io.load`` also refuses unless it is trusted.
 
     Returns
     -------
     types : list of str
-        Full names, as :func:`skops.io.get_untrusted_types` reports them.
+        Full names, as ``skops.io.get_untrusted_types`` reports them.
 
     Examples
     --------

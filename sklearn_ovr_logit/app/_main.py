@@ -53,6 +53,8 @@ def build_parser(prog=None):
     Returns
     -------
     parser : argparse.ArgumentParser
+        The parser of the options; each subcommand's namespace has ``run``,
+        the function that runs it.
     """
     if prog is None:
         prog = _prog_name()

@@ -83,7 +83,26 @@ def scaler_label(scaler):
 
 
 def describe(pipeline):
-    """One line: the scaler's label, then the classifier with its parameters."""
+    """Describe a pipeline of :func:`make_pipeline` in one line.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        A scaler, then ``OneVsRestClassifier`` of
+        ``BinaryLogisticRegression`` or one ``BinaryLogisticRegression``.
+
+    Returns
+    -------
+    text : str
+        The scaler's short name, then the classifier with its parameters.
+
+    Examples
+    --------
+    >>> from sklearn_ovr_logit.app import describe, make_pipeline
+    >>> print(describe(make_pipeline(scaler="standard", C=0.1, max_iter=500)))
+    standard -> OneVsRestClassifier(BinaryLogisticRegression(C=0.1, tol=0.0001,
+    max_iter=500))
+    """
     scaler, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
     if isinstance(classifier, OneVsRestClassifier):
         binary = classifier.estimator
