@@ -130,6 +130,7 @@ def mnist_test(mnist_dir):
 # -- train -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_train_prints_progress_and_results(trained):
     out, _ = trained
     assert re.search(r"Loading .*\.\.\. done in \d+\.\d s", out)
@@ -156,6 +157,7 @@ def test_train_prints_progress_and_results(trained):
     assert np.trace(counts) == round(accuracy * 10000)
 
 
+@pytest.mark.slow
 def test_train_shows_a_progress_bar(trained):
     # scikit-learn's ProgressBar, one line per class, drawn with rich (a test
     # dependency, so required here). The callback API is scikit-learn 1.9's.
@@ -167,6 +169,7 @@ def test_train_shows_a_progress_bar(trained):
     assert bar.count("OneVsRestClassifier - fit-class") == 10
 
 
+@pytest.mark.slow
 def test_train_writes_model_and_figures(trained, mnist_test):
     out, output = trained
     for name in FIGURES:
@@ -188,6 +191,7 @@ def test_train_writes_model_and_figures(trained, mnist_test):
     assert f"Test accuracy: {accuracy:.4f}" in out
 
 
+@pytest.mark.slow
 def test_train_draws_the_digits_by_class_through_the_command_line(tmp_path):
     """``python -m sklearn_ovr_logit train`` writes the figure by class."""
     output = tmp_path / "out"
@@ -378,6 +382,7 @@ def test_dataset_mnist_fails_clearly_without_mnist(no_mnist, tmp_path, download)
 # -- search ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_search_end_to_end(mnist_dir, tmp_path):
     code, out, err = run(
         [
@@ -427,6 +432,7 @@ def test_search_end_to_end(mnist_dir, tmp_path):
     assert float(best.group(2)) == model[-1].estimator.C
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_search_chooses_what_grid_search_chooses():
     # The same folds, candidates and ranking as GridSearchCV over the
@@ -520,6 +526,7 @@ def _padded(digit, size):
     return page
 
 
+@pytest.mark.slow
 def test_predict_with_a_trained_model(trained, mnist_test, tmp_path):
     images, labels, _ = mnist_test
     path = tmp_path / "seven.png"
@@ -774,6 +781,7 @@ def test_output_is_a_file(tmp_path):
     assert_one_line_error(result, 1, "exists and is not a folder")
 
 
+@pytest.mark.slow
 def test_predict_unusual_images_through_the_cli(tmp_path):
     # Each image gets a prediction or a one-line error naming it; no
     # traceback, and exit status 1 since one fails.
@@ -820,6 +828,7 @@ def _malformed_exif_jpeg(bar):
     return bytes(data)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs (POSIX)")
 @pytest.mark.parametrize("where", ["image", "model"])
 @pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
@@ -839,6 +848,7 @@ def test_predict_refuses_special_files(tmp_path, digit_image, where, special):
     assert_one_line_error(result, 1, f"{path}: is {kind}, not (a |)?{what}")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not os.path.isdir("/proc/self/fdinfo"), reason="needs Linux's /proc"
 )
@@ -877,6 +887,7 @@ def test_read_only_output_folder_fails_before_fitting(tmp_path):
 HOSTILE = "one\x1b[2J\x1b]0;pwned\x07\nfake: 9 (probability 1.000)\u202e"
 
 
+@pytest.mark.slow
 def test_strings_from_model_files_are_printed_escaped(tmp_path, digit_image):
     # Labels and metadata of a model file are the file author's text: an
     # escape sequence must not reach the terminal, nor a newline forge a line.
@@ -911,6 +922,7 @@ def test_strings_from_model_files_are_printed_escaped(tmp_path, digit_image):
     assert "\x1b" not in err
 
 
+@pytest.mark.slow
 def test_odd_metadata_and_overflowing_models(tmp_path, digit_image):
     from sklearn_ovr_logit.app._predict import pretrained_model_path
 
@@ -943,6 +955,7 @@ def test_odd_metadata_and_overflowing_models(tmp_path, digit_image):
     assert_one_line_error(result, 1, "no valid probabilities for this image")
 
 
+@pytest.mark.slow
 def test_predict_with_a_model_fitted_on_named_pixels(tmp_path, digit_image):
     pd = pytest.importorskip("pandas")
     digits = load_digits(as_frame=True)
@@ -993,6 +1006,7 @@ def test_python_dash_m_entry_point():
     assert "predict" in result.stdout
 
 
+@pytest.mark.slow
 def test_missing_extras_fail_at_once_with_one_line(tmp_path, monkeypatch):
     # Without matplotlib, train stops before loading data or fitting.
     monkeypatch.setitem(sys.modules, "matplotlib", None)

@@ -370,6 +370,7 @@ def test_pickle_and_clone(multiclass_data):
     )
 
 
+@pytest.mark.slow
 def test_grid_search_on_mnist_subset_with_routed_sample_weight(mnist_dir):
     from sklearn_ovr_logit.datasets import fetch_mnist
 

@@ -358,6 +358,7 @@ def _load_in_subprocess(path):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs (POSIX)")
 def test_fifo_and_devices_are_refused_before_reading(tmp_path):
     fifo = tmp_path / "model.json"

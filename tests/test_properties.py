@@ -49,6 +49,7 @@ import pickle
 import warnings
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from _shared import TIGHT
 from _strategies import (
@@ -1067,6 +1068,7 @@ def test_binary_objective_not_above_sklearn(setup, fmt):
     )
 
 
+@pytest.mark.slow
 @given(setup=ovr_setups(), path=paths)
 def test_ovr_objective_not_above_sklearn(setup, path):
     """7. Each estimator of the meta-estimator against scikit-learn's
