@@ -21,7 +21,7 @@ SCALER_PARAM = "scaler"
 
 
 def make_scaler(name, max_value):
-    """The scaler called ``name`` in :data:`SCALERS`."""
+    """The scaler called ``name`` in ``SCALERS``."""
     if name == "pixels":
         return make_grey_level_scaler(max_value)
     if name == "standard":
@@ -46,7 +46,7 @@ def make_pipeline(
     Parameters
     ----------
     scaler : {"pixels", "standard", "minmax"}, default="pixels"
-        The first step, see :data:`SCALERS`.
+        The first step, see ``SCALERS``.
     max_value : float, default=255
         The largest grey level, for the "pixels" scaler.
     C, tol, max_iter : float, float, int
