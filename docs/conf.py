@@ -47,6 +47,7 @@ from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 import sklearn_ovr_logit
+from sklearn_ovr_logit import app as _app
 from sklearn_ovr_logit import datasets as _datasets
 from sklearn_ovr_logit import onnx as _onnx
 
@@ -322,7 +323,7 @@ class CommandLineHelp(SphinxDirective):
     optional_arguments = 1
 
     def run(self):
-        from sklearn_ovr_logit.cli import build_parser
+        from sklearn_ovr_logit.app import build_parser
 
         parser = build_parser(prog="sklearn-ovr-logit")
         if self.arguments:
@@ -359,6 +360,7 @@ def _check_api_page_is_complete(app):
     public.discard("sklearn_ovr_logit.__version__")
     public |= {f"sklearn_ovr_logit.datasets.{name}" for name in _datasets.__all__}
     public |= {f"sklearn_ovr_logit.onnx.{name}" for name in _onnx.__all__}
+    public |= {f"sklearn_ovr_logit.app.{name}" for name in _app.__all__}
     api_text = (DOCS_DIR / "api.rst").read_text(encoding="utf-8")
     listed = set()
     module = None

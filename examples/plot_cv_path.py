@@ -1,7 +1,7 @@
 """
-=================================================
+==================================================
 Choosing ``C`` for every class by cross-validation
-=================================================
+==================================================
 
 :class:`~sklearn_ovr_logit.OneVsRestLogisticRegressionCV` fits the one-vs-rest
 logistic regression at every value of ``C`` on every cross-validation fold,

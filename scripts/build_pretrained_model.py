@@ -1,12 +1,12 @@
 """Build the pretrained MNIST model that ``sklearn-ovr-logit predict`` uses.
 
-The model shipped in ``sklearn_ovr_logit/models/mnist_ovr_logit.json`` is the
-default pipeline of ``sklearn-ovr-logit train`` -- grey levels divided by 255,
-then ``OneVsRestClassifier(BinaryLogisticRegression(C=1, tol=1e-4,
+The model shipped in ``sklearn_ovr_logit/app/models/mnist_ovr_logit.json`` is
+the default pipeline of ``sklearn-ovr-logit train`` -- grey levels divided by
+255, then ``OneVsRestClassifier(BinaryLogisticRegression(C=1, tol=1e-4,
 max_iter=1000))`` -- fitted on all 60,000 MNIST training images, and evaluated
-on the 10,000 test images (about 92 % accuracy). The file is plain JSON (see
-``sklearn_ovr_logit/_persistence.py``): a 10 x 784 coefficient matrix, ten
-intercepts and a description of the pipeline, about 150 kB.
+on the 10,000 test images (about 92 % accuracy). The file is the command line's
+JSON model file (``sklearn_ovr_logit.app.save_model``): a 10 x 784 coefficient
+matrix, ten intercepts and a description of the pipeline, about 150 kB.
 
 Usage, from the root of the repository::
 
@@ -36,12 +36,13 @@ import numpy as np
 import sklearn
 
 import sklearn_ovr_logit
-from sklearn_ovr_logit._persistence import load_model, save_model
-from sklearn_ovr_logit.cli._pipeline import describe, make_pipeline
+from sklearn_ovr_logit.app import describe, load_model, make_pipeline, save_model
 from sklearn_ovr_logit.datasets import fetch_mnist
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-MODEL_PATH = REPOSITORY / "sklearn_ovr_logit" / "models" / "mnist_ovr_logit.json"
+MODEL_PATH = (
+    REPOSITORY / "sklearn_ovr_logit" / "app" / "models" / "mnist_ovr_logit.json"
+)
 # The most test predictions a rebuild may change before --check fails.
 _MAX_CHANGED = 0.001
 

@@ -46,7 +46,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
-from sklearn_ovr_logit.cli._report import format_cv_results
+from sklearn_ovr_logit.app import format_cv_results
 from sklearn_ovr_logit.datasets import fetch_mnist
 
 C_PARAM = "onevsrestclassifier__estimator__C"

@@ -3,6 +3,7 @@
 from ._binary import BinaryLogisticRegression
 from ._cv import OneVsRestLogisticRegressionCV
 from ._ovr import OneVsRestClassifier
+from ._skops import skops_trusted_types
 
 __version__ = "0.1.0"
 
@@ -11,4 +12,5 @@ __all__ = [
     "OneVsRestClassifier",
     "OneVsRestLogisticRegressionCV",
     "__version__",
+    "skops_trusted_types",
 ]

@@ -1,11 +1,11 @@
-"""``python -m sklearn_ovr_logit``: the command line of :mod:`sklearn_ovr_logit.cli`."""
+"""``python -m sklearn_ovr_logit``: the command line of ``sklearn_ovr_logit.app``."""
 
 # Authors: The sklearn_ovr_logit developers
 # SPDX-License-Identifier: BSD-3-Clause
 
 import sys
 
-from .cli import main
+from .app import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
+from _shared import TIGHT_TOL
 from hypothesis import strategies as st
 from scipy.special import expit
 
@@ -505,8 +506,6 @@ def estimator_theta(estimator, fit_intercept):
 # it stops once an iteration lowers f by at most FTOL * max(|f|, 1).
 FTOL = 64 * EPS
 
-# The tol at which the property tests fit when comparing solutions.
-TIGHT_TOL = 1e-10
 
 # Safety factor on the estimates below (the accuracy an L-BFGS-B run can
 # reach, and the curvature between two points sampled at a few places).

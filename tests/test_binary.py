@@ -6,6 +6,8 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _shared import TIGHT
+from _shared import logistic_objective as objective
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
 from sklearn.datasets import make_classification
@@ -16,17 +18,6 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_ovr_logit import BinaryLogisticRegression
 from sklearn_ovr_logit._solver import _scipy_only_blas, single_threaded_optimizer_blas
-
-TIGHT = {"tol": 1e-10, "max_iter": 10_000}
-
-
-def objective(coef, intercept, X, y, sample_weight, C):
-    """The binary objective, written independently of sklearn_ovr_logit._loss."""
-    z = X @ coef + intercept
-    weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
-    total = weights.sum()
-    data_term = weights @ (np.logaddexp(0, z) - y * z) / total
-    return data_term + coef @ coef / (2 * C * total)
 
 
 def objective_of(estimator, X, y, sample_weight=None):

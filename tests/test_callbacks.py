@@ -161,6 +161,7 @@ def test_no_callbacks_no_output(digits, capsys):
     assert np.isfinite(model.coef_).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_jobs", [2, 3])
 def test_progress_bar_with_worker_processes(digits, capsys, n_jobs):
     """Several runs in one worker report over one connection, one at a time.

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _shared import TIGHT
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -31,8 +32,6 @@ from sklearn_ovr_logit._class_weight import (
     label_weights,
     ovr_class_weights,
 )
-
-TIGHT = {"tol": 1e-10, "max_iter": 10_000}
 
 
 class GenericBinary(BinaryLogisticRegression):

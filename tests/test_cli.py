@@ -4,8 +4,8 @@ Each subcommand runs end to end on a small subset; every kind of bad input
 must give a one-line error and a non-zero exit code, never a traceback.
 Nothing here downloads: where MNIST must be missing, the MNIST folders point
 to empty temporary folders and the mirrors to a closed port on 127.0.0.1.
-Also here, as the command line's file format: the model files' round trip and
-their refusal of damaged or foreign files (pickles included).
+Here too: the refusal of damaged or foreign model files (pickles included)
+through ``predict --model``, with the message the user sees.
 """
 
 import json
@@ -23,15 +23,23 @@ import numpy as np
 import pytest
 from PIL import Image
 from sklearn.datasets import load_digits
-from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
-from sklearn_ovr_logit._persistence import ModelFileError, load_model, save_model
-from sklearn_ovr_logit._scaling import make_grey_level_scaler
-from sklearn_ovr_logit.cli import main
-from sklearn_ovr_logit.cli._train import examples_by_class
+from sklearn_ovr_logit.app import (
+    ModelFileError,
+    describe,
+    load_model,
+    main,
+    make_grey_level_scaler,
+    make_pipeline,
+    save_model,
+)
+from sklearn_ovr_logit.app._pipeline import make_scaler, scaler_label
+from sklearn_ovr_logit.app._search import cross_validate_C, rank_candidates
+from sklearn_ovr_logit.app._train import examples_by_class
 from sklearn_ovr_logit.datasets import _mnist, fetch_mnist
 
 FIGURES = (
@@ -122,6 +130,7 @@ def mnist_test(mnist_dir):
 # -- train -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_train_prints_progress_and_results(trained):
     out, _ = trained
     assert re.search(r"Loading .*\.\.\. done in \d+\.\d s", out)
@@ -148,6 +157,7 @@ def test_train_prints_progress_and_results(trained):
     assert np.trace(counts) == round(accuracy * 10000)
 
 
+@pytest.mark.slow
 def test_train_shows_a_progress_bar(trained):
     # scikit-learn's ProgressBar, one line per class, drawn with rich (a test
     # dependency, so required here). The callback API is scikit-learn 1.9's.
@@ -159,6 +169,7 @@ def test_train_shows_a_progress_bar(trained):
     assert bar.count("OneVsRestClassifier - fit-class") == 10
 
 
+@pytest.mark.slow
 def test_train_writes_model_and_figures(trained, mnist_test):
     out, output = trained
     for name in FIGURES:
@@ -180,6 +191,7 @@ def test_train_writes_model_and_figures(trained, mnist_test):
     assert f"Test accuracy: {accuracy:.4f}" in out
 
 
+@pytest.mark.slow
 def test_train_draws_the_digits_by_class_through_the_command_line(tmp_path):
     """``python -m sklearn_ovr_logit train`` writes the figure by class."""
     output = tmp_path / "out"
@@ -370,6 +382,7 @@ def test_dataset_mnist_fails_clearly_without_mnist(no_mnist, tmp_path, download)
 # -- search ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_search_end_to_end(mnist_dir, tmp_path):
     code, out, err = run(
         [
@@ -389,13 +402,14 @@ def test_search_end_to_end(mnist_dir, tmp_path):
         ]
     )
     assert code == 0, err
-    assert "  scaler: pixels/255, standard" in out
-    assert "  ovr__estimator__C: 0.1, 1" in out
-    assert "Fitting 2 folds for each of 4 candidates (8 fits)" in out
+    assert "Scalers: pixels/255, standard" in out
+    assert "C: 0.1, 1" in out
+    assert "Candidates: 2 scalers x 2 values of C, 2 folds" in out
+    assert "Searching C after pixels/255 (all folds at once)... done" in out
+    assert "Searching C after standard (one search per fold)... done" in out
+    assert re.search(r"Search time: pixels/255 \d+\.\d s, standard \d+\.\d s", out)
     table = out[out.index("rank") :].splitlines()
-    assert table[0].split() == [
-        "rank", "scaler", "C", "mean", "accuracy", "std", "fit", "time", "(s)"
-    ]  # fmt: skip
+    assert table[0].split() == ["rank", "scaler", "C", "mean", "accuracy", "std"]
     rows = [line.split() for line in table[2:6]]
     assert sorted(int(row[0]) for row in rows) == [1, 2, 3, 4]
     assert {(row[1], row[2]) for row in rows} == {
@@ -405,9 +419,7 @@ def test_search_end_to_end(mnist_dir, tmp_path):
         ("standard", "1"),
     }
     best = re.search(
-        r"Best parameters: scaler=(\S+), ovr__estimator__C=(\S+) \(mean CV "
-        r"accuracy (0\.\d+)\)",
-        out,
+        r"Best parameters: scaler=(\S+), C=(\S+) \(mean CV accuracy (0\.\d+)\)", out
     )
     assert best.groups()[:2] == tuple(rows[0][1:3])
     assert float(best.group(3)) == pytest.approx(float(rows[0][3]), abs=1e-4)
@@ -415,6 +427,60 @@ def test_search_end_to_end(mnist_dir, tmp_path):
     assert accuracy > 0.75
     model, metadata = load_model(tmp_path / "model.json", return_metadata=True)
     assert metadata["test_accuracy"] == pytest.approx(accuracy)
+    assert metadata["cv_accuracy"] == pytest.approx(float(best.group(3)), abs=1e-4)
+    assert describe(model).startswith(f"{best.group(1)} -> ")
+    assert float(best.group(2)) == model[-1].estimator.C
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_search_chooses_what_grid_search_chooses():
+    # The same folds, candidates and ranking as GridSearchCV over the
+    # pipeline; scalers that learn from the data see each fold's training
+    # rows only, as in the pipeline, or the mean scores would differ.
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:240], y[:240]
+    scalers, Cs = ["pixels", "standard", "minmax"], [10.0, 0.01, 1.0]
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    fit = {"tol": 1e-8, "max_iter": 10_000}
+    scores = {}
+    for name in scalers:
+        scores[name], _ = cross_validate_C(
+            X, y, scaler=name, max_value=16, Cs=Cs, folds=folds, n_jobs=None, **fit
+        )
+    ours = rank_candidates(scores, scalers, Cs)
+
+    grid = GridSearchCV(
+        make_pipeline(max_value=16, **fit),
+        {"scaler": [make_scaler(n, 16) for n in scalers], "ovr__estimator__C": Cs},
+        cv=folds,
+    ).fit(X, y)
+    theirs = grid.cv_results_
+    assert [(p["scaler"], p["C"]) for p in ours["params"]] == [
+        (scaler_label(p["scaler"]).split("/")[0], p["ovr__estimator__C"])
+        for p in theirs["params"]
+    ]
+    np.testing.assert_allclose(
+        ours["mean_test_score"], theirs["mean_test_score"], rtol=0, atol=1e-6
+    )
+    np.testing.assert_array_equal(ours["rank_test_score"], theirs["rank_test_score"])
+    best = np.argmin(ours["rank_test_score"])
+    assert best == grid.best_index_
+    # Different scores across candidates: the ranking is a real test.
+    assert len(np.unique(ours["mean_test_score"])) > 3
+
+
+def test_ties_go_to_the_first_candidate_in_grid_order():
+    tied = np.array([[0.5, 0.7], [0.9, 0.7]])  # (Cs, folds): both mean 0.6 / 0.8
+    scores = {"pixels": tied, "standard": tied[::-1]}
+    ranked = rank_candidates(scores, ["pixels", "standard"], [1.0, 2.0])
+    # Grid order: (C=1, pixels) 0.6, (C=1, standard) 0.8, (C=2, pixels) 0.8,
+    # (C=2, standard) 0.6.
+    np.testing.assert_array_equal(ranked["rank_test_score"], [3, 1, 1, 3])
+    assert ranked["params"][np.argmin(ranked["rank_test_score"])] == {
+        "scaler": "standard",
+        "C": 1.0,
+    }
 
 
 # -- predict ---------------------------------------------------------------
@@ -460,6 +526,7 @@ def _padded(digit, size):
     return page
 
 
+@pytest.mark.slow
 def test_predict_with_a_trained_model(trained, mnist_test, tmp_path):
     images, labels, _ = mnist_test
     path = tmp_path / "seven.png"
@@ -625,7 +692,7 @@ def digit_image(tmp_path_factory):
 
 
 def test_predict_with_bad_model_files(tmp_path, digit_image):
-    from sklearn_ovr_logit.cli._predict import pretrained_model_path
+    from sklearn_ovr_logit.app._predict import pretrained_model_path
 
     for kind, (path, match) in _bad_model_files(
         tmp_path, pretrained_model_path()
@@ -714,6 +781,7 @@ def test_output_is_a_file(tmp_path):
     assert_one_line_error(result, 1, "exists and is not a folder")
 
 
+@pytest.mark.slow
 def test_predict_unusual_images_through_the_cli(tmp_path):
     # Each image gets a prediction or a one-line error naming it; no
     # traceback, and exit status 1 since one fails.
@@ -760,6 +828,7 @@ def _malformed_exif_jpeg(bar):
     return bytes(data)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs (POSIX)")
 @pytest.mark.parametrize("where", ["image", "model"])
 @pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
@@ -779,6 +848,7 @@ def test_predict_refuses_special_files(tmp_path, digit_image, where, special):
     assert_one_line_error(result, 1, f"{path}: is {kind}, not (a |)?{what}")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not os.path.isdir("/proc/self/fdinfo"), reason="needs Linux's /proc"
 )
@@ -817,6 +887,7 @@ def test_read_only_output_folder_fails_before_fitting(tmp_path):
 HOSTILE = "one\x1b[2J\x1b]0;pwned\x07\nfake: 9 (probability 1.000)\u202e"
 
 
+@pytest.mark.slow
 def test_strings_from_model_files_are_printed_escaped(tmp_path, digit_image):
     # Labels and metadata of a model file are the file author's text: an
     # escape sequence must not reach the terminal, nor a newline forge a line.
@@ -851,8 +922,9 @@ def test_strings_from_model_files_are_printed_escaped(tmp_path, digit_image):
     assert "\x1b" not in err
 
 
+@pytest.mark.slow
 def test_odd_metadata_and_overflowing_models(tmp_path, digit_image):
-    from sklearn_ovr_logit.cli._predict import pretrained_model_path
+    from sklearn_ovr_logit.app._predict import pretrained_model_path
 
     document = json.loads(pretrained_model_path().read_text())
     # Metadata is free-form: class names that are not strings, a dataset that
@@ -883,6 +955,7 @@ def test_odd_metadata_and_overflowing_models(tmp_path, digit_image):
     assert_one_line_error(result, 1, "no valid probabilities for this image")
 
 
+@pytest.mark.slow
 def test_predict_with_a_model_fitted_on_named_pixels(tmp_path, digit_image):
     pd = pytest.importorskip("pandas")
     digits = load_digits(as_frame=True)
@@ -933,89 +1006,7 @@ def test_python_dash_m_entry_point():
     assert "predict" in result.stdout
 
 
-# -- model files -----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "scaler",
-    [make_grey_level_scaler(16), StandardScaler(), MinMaxScaler(), "passthrough"],
-    ids=["grey-levels", "standard", "minmax", "passthrough"],
-)
-@pytest.mark.parametrize(
-    "kind", ["one-vs-rest", "one-vs-rest-two-classes", "binary", "binary-strings"]
-)
-def test_model_files_round_trip_exactly(tmp_path, scaler, kind):
-    X, y = load_digits(return_X_y=True)
-    X, y = X[:300], y[:300]
-    if kind == "one-vs-rest":
-        classifier = OneVsRestClassifier(BinaryLogisticRegression(max_iter=300))
-    elif kind == "one-vs-rest-two-classes":
-        classifier = OneVsRestClassifier(
-            BinaryLogisticRegression(class_weight={0: 1.0, 1: 3.0}, max_iter=300)
-        )
-        y = y % 2
-    elif kind == "binary":
-        classifier = BinaryLogisticRegression(C=np.inf, max_iter=300)
-        y = (y == 3).astype(int)
-    else:
-        classifier = BinaryLogisticRegression(max_iter=300)
-        y = np.where(y == 3, "three", "other")
-    model = Pipeline([("scaler", scaler), ("classifier", classifier)])
-    with warnings.catch_warnings():
-        # Convergence on a few digits is not what this test is about.
-        warnings.simplefilter("ignore")
-        model.fit(X, y)
-    path = tmp_path / "model.json"
-    save_model(model, path, metadata={"n": np.int64(3), "values": np.arange(2)})
-    loaded, metadata = load_model(path, return_metadata=True)
-    assert metadata == {"n": 3, "values": [0, 1]}
-    for X_new in (X, X.astype(np.float32)):
-        np.testing.assert_array_equal(
-            loaded.predict_proba(X_new), model.predict_proba(X_new)
-        )
-        np.testing.assert_array_equal(loaded.predict(X_new), model.predict(X_new))
-    np.testing.assert_array_equal(loaded.classes_, model.classes_)
-
-
-def test_save_model_refuses_what_it_cannot_load(tmp_path):
-    X, y = load_digits(return_X_y=True)
-    path = tmp_path / "model.json"
-    with pytest.raises(ValueError, match="cannot save a LogisticRegression"):
-        save_model(LogisticRegression().fit(X[:50] / 16, y[:50]), path)
-    with pytest.raises(ValueError, match="is not fitted"):
-        save_model(
-            Pipeline([("s", StandardScaler()), ("c", OneVsRestClassifier())]), path
-        )
-    X = X[:200] / 16
-    with pytest.raises(ValueError, match="only the FunctionTransformer of make_grey"):
-        save_model(
-            Pipeline(
-                [("log", FunctionTransformer(np.log1p)), ("c", OneVsRestClassifier())]
-            ).fit(X, y[:200]),
-            path,
-        )
-    multilabel = OneVsRestClassifier().fit(
-        X, np.column_stack([y[:200] == 1, y[:200] > 4])
-    )
-    with pytest.raises(ValueError, match="cannot save a multilabel"):
-        save_model(multilabel, path)
-    other_base = OneVsRestClassifier(LogisticRegression()).fit(X, y[:200])
-    with pytest.raises(ValueError, match="OneVsRestClassifier of LogisticRegression"):
-        save_model(other_base, path)
-    assert not path.exists()
-    assert os.listdir(tmp_path) == []  # no temporary file left behind
-
-
-def test_oversized_file_is_not_read(tmp_path, monkeypatch):
-    import sklearn_ovr_logit._persistence as persistence
-
-    monkeypatch.setattr(persistence, "_MAX_BYTES", 10)
-    path = tmp_path / "big.json"
-    path.write_text('{"format": "sklearn-ovr-logit-model"}')
-    with pytest.raises(ModelFileError, match="too large for a model file"):
-        load_model(path)
-
-
+@pytest.mark.slow
 def test_missing_extras_fail_at_once_with_one_line(tmp_path, monkeypatch):
     # Without matplotlib, train stops before loading data or fitting.
     monkeypatch.setitem(sys.modules, "matplotlib", None)
@@ -1031,7 +1022,7 @@ def test_missing_extras_fail_at_once_with_one_line(tmp_path, monkeypatch):
     def without_pillow(argv):
         script = (
             "import sys; sys.modules['PIL'] = None; "
-            "from sklearn_ovr_logit.cli._main import main; "
+            "from sklearn_ovr_logit.app._main import main; "
             f"sys.exit(main({argv!r}))"
         )
         return subprocess.run(

@@ -124,6 +124,7 @@ def objective(X, y01, weights, C, fit_intercept, coef, intercept):
 # -- the two recipes ---------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["plain", "no intercept", "sample weights", "sparse"])
 def test_per_class_matches_ovr_of_logistic_regression_cv(data, splits, case):
     X, y = data
@@ -174,6 +175,7 @@ def test_per_class_matches_ovr_of_logistic_regression_cv(data, splits, case):
         assert mine.C == other.C_
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", ["multiclass", "multilabel", "two classes"])
 def test_one_C_for_all_matches_grid_search(data, multilabel_data, target):
     X, y = multilabel_data if target == "multilabel" else data
@@ -267,6 +269,7 @@ def test_all_problems_share_each_pass_over_X(data, monkeypatch):
     assert max(sizes) == 12
 
 
+@pytest.mark.slow
 def test_folds_do_not_copy_X(monkeypatch):
     """The search's peak memory stays well under one fold's rows of X."""
     rng = np.random.default_rng(0)
@@ -795,6 +798,7 @@ def test_property_one_C_is_one_vs_rest_at_that_C(
         )
 
 
+@pytest.mark.slow
 @given(
     Cs=st.lists(finite_C, min_size=2, max_size=4, unique=True),
     C_per_class=st.booleans(),
@@ -821,6 +825,7 @@ def test_property_order_of_Cs_changes_nothing(Cs, C_per_class, refit, data):
     assert_array_equal(getattr(fits[0], scores), getattr(fits[1], scores))
 
 
+@pytest.mark.slow
 @given(
     Cs=st.lists(
         st.sampled_from([0.01, 0.1, 1.0, 10.0]), min_size=1, max_size=2, unique=True

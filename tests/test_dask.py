@@ -39,6 +39,9 @@ db = pytest.importorskip("dask.bag")
 from _dask_helpers import KillWorkerDuringTask  # noqa: E402  (needs distributed)
 from dask.array.core import PerformanceWarning  # noqa: E402
 
+# Every test runs on a dask cluster, started for the module.
+pytestmark = pytest.mark.slow
+
 N_WORKERS = 2
 # A fit on the cluster that takes longer than this has hung.
 DEADLINE = 120

@@ -551,6 +551,7 @@ def cache(monkeypatch, tmp_path):
     return tmp_path / "scikit_learn_data" / "mnist"
 
 
+@pytest.mark.slow
 def test_download(server, cache, mnist_gz, mnist, capsys):
     url = server.mirror("ok", mnist_gz)
 

@@ -18,10 +18,9 @@ import pytest
 from PIL import Image
 from sklearn.datasets import load_digits
 
-from sklearn_ovr_logit._images import read_image, to_digits_8x8, to_mnist
-from sklearn_ovr_logit._persistence import load_model
-from sklearn_ovr_logit._scaling import make_grey_level_scaler, scale_grey_levels
-from sklearn_ovr_logit.cli._predict import pretrained_model_path
+from sklearn_ovr_logit.app import load_model
+from sklearn_ovr_logit.app._images import read_image, to_digits_8x8, to_mnist
+from sklearn_ovr_logit.app._predict import pretrained_model_path
 from sklearn_ovr_logit.datasets import fetch_mnist
 
 N_DIGITS = 50
@@ -283,17 +282,6 @@ def test_to_digits_8x8_round_trip():
     assert np.mean(correlations) > 0.75
 
 
-def test_scale_grey_levels():
-    X = np.array([[0, 51, 255]], dtype=np.uint8)
-    np.testing.assert_array_equal(scale_grey_levels(X), [[0.0, 0.2, 1.0]])
-    assert scale_grey_levels(X).dtype == np.float64
-    assert scale_grey_levels(X.astype(np.float32)).dtype == np.float32
-    np.testing.assert_array_equal(scale_grey_levels([[8, 16]], 16), [[0.5, 1.0]])
-    scaler = make_grey_level_scaler(16)
-    np.testing.assert_array_equal(scaler.fit_transform([[8.0, 16.0]]), [[0.5, 1.0]])
-    assert list(scaler.get_feature_names_out(["a", "b"])) == ["a", "b"]
-
-
 @pytest.mark.parametrize(
     ("shape", "box"),
     [
@@ -400,7 +388,7 @@ def test_special_files_are_refused_before_reading(tmp_path):
 
 
 def test_oversized_image_file_is_not_read(tmp_path, monkeypatch):
-    import sklearn_ovr_logit._images as images
+    import sklearn_ovr_logit.app._images as images
 
     monkeypatch.setattr(images, "_MAX_FILE_BYTES", 100)
     path = tmp_path / "big.png"

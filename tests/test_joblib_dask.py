@@ -88,7 +88,7 @@ def linear_models(model):
     return [e[-1] if hasattr(e, "steps") else e for e in model.estimators_]
 
 
-def assert_same_models(model, reference, rtol=1e-8):
+def assert_same_runs(model, reference, rtol=1e-8):
     """Equal to rounding: the same L-BFGS-B runs, BLAS sums in another order."""
     ours, theirs = linear_models(model), linear_models(reference)
     assert len(ours) == len(theirs)
@@ -155,7 +155,7 @@ def test_grid_search_on_mnist_matches_a_sequential_search(mnist_dir, client):
         if key.endswith("_score"):
             assert_array_equal(on_cluster.cv_results_[key], value, err_msg=key)
     assert on_cluster.best_params_ == sequential.best_params_
-    assert_same_models(on_cluster.best_estimator_, sequential.best_estimator_)
+    assert_same_runs(on_cluster.best_estimator_, sequential.best_estimator_)
 
 
 def test_200_classes_in_class_shards_match_a_sequential_fit(
@@ -174,7 +174,7 @@ def test_200_classes_in_class_shards_match_a_sequential_fit(
     workers = set(client.scheduler_info()["workers"])
     assert {task["worker"] for task in shard_tasks} <= workers
     assert_array_equal(sharded.classes_, many_classes_sequential.classes_)
-    assert_same_models(sharded, many_classes_sequential)
+    assert_same_runs(sharded, many_classes_sequential)
 
 
 def killing_ovr(path, marker):
@@ -219,7 +219,7 @@ def test_a_task_whose_worker_is_killed_is_retried(client, tmp_path, path):
     with parallel_config(backend="dask"):
         model.fit(X, y)
     assert marker.exists(), "no worker was killed: the test tests nothing"
-    assert_same_models(model, reference)
+    assert_same_runs(model, reference)
 
 
 @pytest.mark.parametrize("path", ["generic", "fast"])
@@ -254,5 +254,5 @@ def test_a_worker_killed_mid_fit_never_leaves_a_partial_model(
         with pytest.raises(NotFittedError):
             model.predict(X)
     else:
-        assert_same_models(model, reference)
+        assert_same_runs(model, reference)
     assert marker.exists(), "no worker was killed: the test tests nothing"

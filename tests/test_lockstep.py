@@ -99,6 +99,7 @@ def test_tiny_weights_without_penalty_are_fine():
     assert_array_equal(batch.l2_reg_strength, [0.0])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_jobs", [None, 2])
 def test_waves_and_shards_follow_the_same_iterates(batch, n_jobs):
     coef0 = np.zeros((4, batch.n_params))
@@ -159,6 +160,7 @@ def test_wave_size_and_budget():
     )
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_classes_times_samples():
     """200 classes x 30,000 samples: one float64 array of that shape is 48 MB."""
     rng = np.random.default_rng(0)

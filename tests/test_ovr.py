@@ -9,6 +9,7 @@ import greenlet
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _shared import TIGHT
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -25,8 +26,6 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import sklearn_ovr_logit._lockstep as lockstep_module
 from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
-
-TIGHT = {"tol": 1e-10, "max_iter": 10_000}
 
 
 @pytest.fixture(scope="module")
@@ -371,6 +370,7 @@ def test_pickle_and_clone(multiclass_data):
     )
 
 
+@pytest.mark.slow
 def test_grid_search_on_mnist_subset_with_routed_sample_weight(mnist_dir):
     from sklearn_ovr_logit.datasets import fetch_mnist
 

@@ -1,9 +1,10 @@
-"""Tests of the model files: what saves must load, and what loads must be sane.
+"""The command line's model files (``app/_persistence.py``): what saves must
+load, exactly, and what loads must be sane.
 
-The command line's own checks of model files (every error message, through
-``predict --model``) are in ``test_cli.py``; these are the library's: label
-types, numbers no fitted model has, degenerate scalers, feature names and
-paths that are not regular files.
+Exact round trips of every pipeline the files hold, label types, numbers no
+fitted model has, degenerate scalers, feature names, models the format cannot
+hold, and paths that are not regular files. The messages a user sees for
+damaged files, through ``predict --model``, are tested in ``test_cli.py``.
 """
 
 import json
@@ -14,25 +15,24 @@ import warnings
 
 import numpy as np
 import pytest
+from _shared import fit_quietly
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 
 from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
-from sklearn_ovr_logit._persistence import ModelFileError, load_model, save_model
-from sklearn_ovr_logit._scaling import make_grey_level_scaler
+from sklearn_ovr_logit.app import (
+    ModelFileError,
+    load_model,
+    make_grey_level_scaler,
+    save_model,
+)
 
 X_DIGITS, Y_DIGITS = load_digits(return_X_y=True)
 X_SMALL = X_DIGITS[:120] / 16
-
-
-def fit_quietly(model, X, y):
-    with warnings.catch_warnings():
-        # Convergence on a few digits is not what these tests are about.
-        warnings.simplefilter("ignore")
-        return model.fit(X, y)
 
 
 def saved_document(tmp_path, model, **metadata):
@@ -343,7 +343,7 @@ def _load_in_subprocess(path):
     script = (
         "import resource, sys\n"
         "resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))\n"
-        "from sklearn_ovr_logit._persistence import ModelFileError, load_model\n"
+        "from sklearn_ovr_logit.app._persistence import ModelFileError, load_model\n"
         "try:\n"
         f"    load_model({str(path)!r})\n"
         "except ModelFileError as exc:\n"
@@ -358,6 +358,7 @@ def _load_in_subprocess(path):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs (POSIX)")
 def test_fifo_and_devices_are_refused_before_reading(tmp_path):
     fifo = tmp_path / "model.json"
@@ -406,3 +407,86 @@ def test_save_errors_name_the_model_file(tmp_path):
         save_model(model, folder)
     assert excinfo.value.filename == str(folder)
     assert os.listdir(tmp_path) == ["folder.json"]  # no temporary file left
+
+
+# -- what saves loads, exactly ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "scaler",
+    [make_grey_level_scaler(16), StandardScaler(), MinMaxScaler(), "passthrough"],
+    ids=["grey-levels", "standard", "minmax", "passthrough"],
+)
+@pytest.mark.parametrize(
+    "kind", ["one-vs-rest", "one-vs-rest-two-classes", "binary", "binary-strings"]
+)
+def test_model_files_round_trip_exactly(tmp_path, scaler, kind):
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300], y[:300]
+    if kind == "one-vs-rest":
+        classifier = OneVsRestClassifier(BinaryLogisticRegression(max_iter=300))
+    elif kind == "one-vs-rest-two-classes":
+        classifier = OneVsRestClassifier(
+            BinaryLogisticRegression(class_weight={0: 1.0, 1: 3.0}, max_iter=300)
+        )
+        y = y % 2
+    elif kind == "binary":
+        classifier = BinaryLogisticRegression(C=np.inf, max_iter=300)
+        y = (y == 3).astype(int)
+    else:
+        classifier = BinaryLogisticRegression(max_iter=300)
+        y = np.where(y == 3, "three", "other")
+    model = Pipeline([("scaler", scaler), ("classifier", classifier)])
+    with warnings.catch_warnings():
+        # Convergence on a few digits is not what this test is about.
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    path = tmp_path / "model.json"
+    save_model(model, path, metadata={"n": np.int64(3), "values": np.arange(2)})
+    loaded, metadata = load_model(path, return_metadata=True)
+    assert metadata == {"n": 3, "values": [0, 1]}
+    for X_new in (X, X.astype(np.float32)):
+        np.testing.assert_array_equal(
+            loaded.predict_proba(X_new), model.predict_proba(X_new)
+        )
+        np.testing.assert_array_equal(loaded.predict(X_new), model.predict(X_new))
+    np.testing.assert_array_equal(loaded.classes_, model.classes_)
+
+
+def test_save_model_refuses_what_it_cannot_load(tmp_path):
+    X, y = load_digits(return_X_y=True)
+    path = tmp_path / "model.json"
+    with pytest.raises(ValueError, match="cannot save a LogisticRegression"):
+        save_model(LogisticRegression().fit(X[:50] / 16, y[:50]), path)
+    with pytest.raises(ValueError, match="is not fitted"):
+        save_model(
+            Pipeline([("s", StandardScaler()), ("c", OneVsRestClassifier())]), path
+        )
+    X = X[:200] / 16
+    with pytest.raises(ValueError, match="only the FunctionTransformer of make_grey"):
+        save_model(
+            Pipeline(
+                [("log", FunctionTransformer(np.log1p)), ("c", OneVsRestClassifier())]
+            ).fit(X, y[:200]),
+            path,
+        )
+    multilabel = OneVsRestClassifier().fit(
+        X, np.column_stack([y[:200] == 1, y[:200] > 4])
+    )
+    with pytest.raises(ValueError, match="cannot save a multilabel"):
+        save_model(multilabel, path)
+    other_base = OneVsRestClassifier(LogisticRegression()).fit(X, y[:200])
+    with pytest.raises(ValueError, match="OneVsRestClassifier of LogisticRegression"):
+        save_model(other_base, path)
+    assert not path.exists()
+    assert os.listdir(tmp_path) == []  # no temporary file left behind
+
+
+def test_oversized_file_is_not_read(tmp_path, monkeypatch):
+    import sklearn_ovr_logit.app._persistence as persistence
+
+    monkeypatch.setattr(persistence, "_MAX_BYTES", 10)
+    path = tmp_path / "big.json"
+    path.write_text('{"format": "sklearn-ovr-logit-model"}')
+    with pytest.raises(ModelFileError, match="too large for a model file"):
+        load_model(path)

@@ -49,10 +49,11 @@ import pickle
 import warnings
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
+from _shared import TIGHT
 from _strategies import (
     SPARSE_FORMATS,
-    TIGHT_TOL,
     Dataset,
     Problem,
     any_C,
@@ -88,7 +89,6 @@ from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
 
 # Tight enough that two equivalent problems reach the same optimum to float64
 # accuracy; L-BFGS-B then stops on its relative-reduction rule.
-TIGHT = {"tol": TIGHT_TOL, "max_iter": 10_000}
 
 
 # Above this C (and at C=inf) the problems compared in tests 1-5, 7-9, 11 and
@@ -1068,6 +1068,7 @@ def test_binary_objective_not_above_sklearn(setup, fmt):
     )
 
 
+@pytest.mark.slow
 @given(setup=ovr_setups(), path=paths)
 def test_ovr_objective_not_above_sklearn(setup, path):
     """7. Each estimator of the meta-estimator against scikit-learn's

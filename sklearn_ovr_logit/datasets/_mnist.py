@@ -219,7 +219,7 @@ def fetch_mnist(
     ``.gz`` suffix) or not. All four must be in the same folder, the first
     folder of the search order that has them all.
 
-    Every file is checked each time it is loaded, which costs about 0.1 s:
+    Every file is checked each time it is loaded (one pass over its bytes):
     it must be a complete idx file (see :func:`load_idx`) whose
     uncompressed content has the MD5 checksum of the original MNIST file.
     A downloaded file is checked the same way before it enters the cache;

@@ -6,9 +6,8 @@
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 
-from .._binary import BinaryLogisticRegression
-from .._ovr import OneVsRestClassifier
-from .._scaling import make_grey_level_scaler
+from .. import BinaryLogisticRegression, OneVsRestClassifier
+from ._scaling import make_grey_level_scaler
 
 #: The scalers offered by --scaler: "pixels" divides the grey levels by the
 #: largest one (255 for MNIST), so that pixels lie in [0, 1]; "standard" is a
@@ -22,7 +21,7 @@ SCALER_PARAM = "scaler"
 
 
 def make_scaler(name, max_value):
-    """The scaler called ``name`` in :data:`SCALERS`."""
+    """The scaler called ``name`` in ``SCALERS``."""
     if name == "pixels":
         return make_grey_level_scaler(max_value)
     if name == "standard":
@@ -47,7 +46,7 @@ def make_pipeline(
     Parameters
     ----------
     scaler : {"pixels", "standard", "minmax"}, default="pixels"
-        The first step, see :data:`SCALERS`.
+        The first step, see ``SCALERS``.
     max_value : float, default=255
         The largest grey level, for the "pixels" scaler.
     C, tol, max_iter : float, float, int
@@ -84,7 +83,26 @@ def scaler_label(scaler):
 
 
 def describe(pipeline):
-    """One line: the scaler's label, then the classifier with its parameters."""
+    """Describe a pipeline of :func:`make_pipeline` in one line.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        A scaler, then ``OneVsRestClassifier`` of
+        ``BinaryLogisticRegression`` or one ``BinaryLogisticRegression``.
+
+    Returns
+    -------
+    text : str
+        The scaler's short name, then the classifier with its parameters.
+
+    Examples
+    --------
+    >>> from sklearn_ovr_logit.app import describe, make_pipeline
+    >>> print(describe(make_pipeline(scaler="standard", C=0.1, max_iter=500)))
+    standard -> OneVsRestClassifier(BinaryLogisticRegression(C=0.1, tol=0.0001,
+    max_iter=500))
+    """
     scaler, classifier = pipeline.steps[0][1], pipeline.steps[-1][1]
     if isinstance(classifier, OneVsRestClassifier):
         binary = classifier.estimator

@@ -65,36 +65,56 @@ def format_table(header, rows, align=None):
 
 
 def format_cv_results(cv_results, columns):
-    """The candidates of a grid search, best first.
+    """The candidates of a grid search as a table, best first.
 
     Parameters
     ----------
     cv_results : dict
-        ``GridSearchCV.cv_results_``.
+        ``GridSearchCV.cv_results_``, or a dict with its keys ``"params"``,
+        ``"mean_test_score"``, ``"std_test_score"`` and ``"rank_test_score"``
+        (and optionally ``"mean_fit_time"``, shown when present).
     columns : list of (str, str, callable)
-        For each searched parameter: its key in the grid, the column title,
-        and a function formatting its values.
+        For each searched parameter: its key in ``params``, the column
+        title, and a function formatting its values.
 
     Returns
     -------
     text : str
+        One line per candidate, best first (ties in the order of
+        ``params``), after a header line.
+
+    Examples
+    --------
+    >>> from sklearn_ovr_logit.app import format_cv_results
+    >>> results = {
+    ...     "params": [{"C": 0.1}, {"C": 1.0}],
+    ...     "mean_test_score": [0.9, 0.95],
+    ...     "std_test_score": [0.01, 0.02],
+    ...     "rank_test_score": [2, 1],
+    ... }
+    >>> print(format_cv_results(results, [("C", "C", "{:g}".format)]))
+    rank  C  mean accuracy     std
+    ----  ---  -------------  ------
+       1  1         0.9500  0.0200
+       2  0.1       0.9000  0.0100
     """
     order = np.argsort(cv_results["rank_test_score"], kind="stable")
-    header = ["rank", *(title for _, title, _ in columns)]
-    header += ["mean accuracy", "std", "fit time (s)"]
+    timed = "mean_fit_time" in cv_results
+    header = ["rank", *(title for _, title, _ in columns), "mean accuracy", "std"]
+    header += ["fit time (s)"] * timed
     rows = []
     for i in order:
         params = cv_results["params"][i]
-        rows.append(
-            [
-                cv_results["rank_test_score"][i],
-                *(fmt(params[key]) for key, _, fmt in columns),
-                f"{cv_results['mean_test_score'][i]:.4f}",
-                f"{cv_results['std_test_score'][i]:.4f}",
-                f"{cv_results['mean_fit_time'][i]:.1f}",
-            ]
-        )
-    align = ">" + "<" * len(columns) + ">>>"
+        row = [
+            cv_results["rank_test_score"][i],
+            *(fmt(params[key]) for key, _, fmt in columns),
+            f"{cv_results['mean_test_score'][i]:.4f}",
+            f"{cv_results['std_test_score'][i]:.4f}",
+        ]
+        if timed:
+            row.append(f"{cv_results['mean_fit_time'][i]:.1f}")
+        rows.append(row)
+    align = ">" + "<" * len(columns) + ">>" + ">" * timed
     return format_table(header, rows, align)
 
 

@@ -4,13 +4,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import os
-import tempfile
-import warnings
 
 import numpy as np
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix
 
-from .._persistence import save_model
 from ._data import load_for_command
 from ._figures import (
     plot_by_class,
@@ -19,12 +16,14 @@ from ._figures import (
     plot_misclassified,
     require_matplotlib,
 )
+from ._fitting import fit_catching_warnings, print_warnings
+from ._output import MODEL_FILE, prepare_output
+from ._persistence import save_model
 from ._pipeline import describe, make_pipeline, scaler_label
 from ._progress import Steps, fit_progress_bar
 from ._report import format_confusion_matrix
 
-#: The files ``train`` writes into its output folder.
-MODEL_FILE = "model.json"
+#: The figures ``train`` writes into its output folder, beside MODEL_FILE.
 CONFUSION_FILE = "confusion_matrix.png"
 COEFFICIENTS_FILE = "coefficients.png"
 MISCLASSIFIED_FILE = "misclassified.png"
@@ -234,29 +233,6 @@ def _probability(p):
     return ">0.999" if p > 0.999 else f"{p:.3f}"
 
 
-def prepare_output(folder):
-    """Create the output folder and check that files can be written in it.
-
-    Done before loading data and fitting: a run should not fit for minutes,
-    then fail to write. Writing a file is the only sure test; permission
-    bits say nothing of read-only mounts, and nothing at all to root.
-    """
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise NotADirectoryError(f"--output {folder}: exists and is not a folder")
-    try:
-        os.makedirs(folder, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise OSError(
-            f"--output {folder}: cannot write files there ({reason}); choose "
-            "another folder"
-        ) from None
-    return folder
-
-
 def _targets(data, positive_class):
     """Training and test targets, and the names of their classes, in order."""
     if positive_class is None:
@@ -267,27 +243,3 @@ def _targets(data, positive_class):
     y_train = (data.y_train == positive_class).astype(np.int64)
     y_test = (data.y_test == positive_class).astype(np.int64)
     return y_train, y_test, [f"not {positive_class}", str(positive_class)]
-
-
-def fit_catching_warnings(estimator, X, y):
-    """Fit ``estimator``; return the warnings raised instead of showing them."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        # The scaler step has no progress to report; that is not news.
-        warnings.filterwarnings("ignore", "The estimator .* does not support callb")
-        estimator.fit(X, y)
-    return caught
-
-
-def print_warnings(caught):
-    """Each distinct warning on one line, without the source-code context.
-
-    A ConvergenceWarning per class would otherwise print ten times, each
-    with a line of our source code.
-    """
-    seen = set()
-    for warning in caught:
-        message = " ".join(str(warning.message).split())
-        if message not in seen:
-            seen.add(message)
-            print(f"warning: {message}")

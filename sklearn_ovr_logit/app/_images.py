@@ -31,16 +31,7 @@ from scipy import ndimage
 
 from ._files import read_regular_file
 
-# Re-exported: they lived here before the command line could run without Pillow.
-from ._scaling import make_grey_level_scaler, scale_grey_levels
-
-__all__ = [
-    "make_grey_level_scaler",
-    "read_image",
-    "scale_grey_levels",
-    "to_digits_8x8",
-    "to_mnist",
-]
+__all__ = ["read_image", "to_digits_8x8", "to_mnist"]
 
 #: The side of MNIST's images and of the box its digits are fitted into.
 MNIST_SIZE = 28
@@ -172,7 +163,7 @@ def to_mnist(image):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_ovr_logit._images import to_mnist
+    >>> from sklearn_ovr_logit.app._images import to_mnist
     >>> picture = np.full((300, 200), 255, dtype=np.uint8)  # white paper
     >>> picture[50:250, 90:110] = 0  # a black "1", 200 px tall
     >>> digit = to_mnist(picture)

@@ -11,14 +11,13 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch
 
 from ..datasets import fetch_mnist
-from ..datasets._mnist import ENV_VAR
 from ._errors import UsageError
 
 #: How to get MNIST, for the messages of a failed or skipped MNIST load.
 HOW_TO_GET_MNIST = (
     "to use MNIST, run once with internet access (it is downloaded into "
     "$SCIKIT_LEARN_DATA/mnist, by default ~/scikit_learn_data/mnist) or set "
-    f"{ENV_VAR} to a folder holding its four idx files"
+    "SKLEARN_OVR_LOGIT_MNIST to a folder holding its four idx files"
 )
 
 

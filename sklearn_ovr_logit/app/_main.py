@@ -4,7 +4,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
-import importlib
 import os
 import shlex
 import sys
@@ -18,7 +17,7 @@ One-vs-rest logistic regression on handwritten digits.
 
   train    fit the pipeline on MNIST's training set and evaluate it on the
            test set; write the model and figures into --output
-  search   grid-search the scaler and C by cross-validation
+  search   choose the scaler and C by cross-validation
   predict  read the digit in image files (PNG, JPEG, ...)
 
 MNIST is used when it can be found or downloaded, otherwise scikit-learn's
@@ -54,6 +53,8 @@ def build_parser(prog=None):
     Returns
     -------
     parser : argparse.ArgumentParser
+        The parser of the options; each subcommand's namespace has ``run``,
+        the function that runs it.
     """
     if prog is None:
         prog = _prog_name()
@@ -107,17 +108,20 @@ def build_parser(prog=None):
         help="folder for the model and figures, created if needed (default: "
         "%(default)s)",
     )
-    train.set_defaults(module="_train")
+    train.set_defaults(run=_run_train)
 
     search = commands.add_parser(
         "search",
-        help="grid-search the scaler and C by cross-validation",
-        description="Run GridSearchCV over the pipeline: its 'scaler' step and "
-        "the C of the binary models ('ovr__estimator__C'); print the "
-        "cross-validation results, the best parameters and the test accuracy "
-        "of the best pipeline refitted on the whole training set. The default "
-        "grid has 6 candidates, 18 fits: several minutes on the full MNIST; "
-        "--train-size 10000 gives a quick look.",
+        help="choose the scaler and C by cross-validation",
+        description="Choose the pipeline's scaler and the C of its binary "
+        "models by cross-validated accuracy. For each scaler, "
+        "OneVsRestLogisticRegressionCV scores every C on every fold in one fit "
+        "(a scaler that learns from the data, standard or minmax, is fitted "
+        "on each fold's training images: one fit per fold). Print the results "
+        "(ties go to the first candidate, C outermost, as in GridSearchCV), the "
+        "time of each scaler's search, the best parameters and the test "
+        "accuracy of the best pipeline refitted on the whole training set. "
+        "--train-size 10000 gives a quick look on MNIST.",
     )
     _add_data_options(search)
     fitting = _add_model_options(search)
@@ -146,7 +150,7 @@ def build_parser(prog=None):
         metavar="DIR",
         help="also save the best pipeline as DIR/model.json",
     )
-    search.set_defaults(module="_search")
+    search.set_defaults(run=_run_search)
 
     predict = commands.add_parser(
         "predict",
@@ -161,7 +165,7 @@ def build_parser(prog=None):
         help="a model.json written by train or search (default: the "
         "pretrained MNIST model shipped with the package)",
     )
-    predict.set_defaults(module="_predict")
+    predict.set_defaults(run=_run_predict)
     return parser
 
 
@@ -191,8 +195,7 @@ def main(argv=None):
     args.prog = f"{parser.prog} {args.command}"
     prefix = f"{args.prog}: error:"
     try:
-        module = importlib.import_module(f".{args.module}", __package__)
-        return module.run(args)
+        return args.run(args)
     except UsageError as exc:
         print(f"{prefix} {_one_line(exc)}", file=sys.stderr)
         return 2
@@ -211,6 +214,28 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"\n{parser.prog}: interrupted", file=sys.stderr)
         return 130
+
+
+# Each command's module is imported when it runs, not with the parser: predict
+# needs Pillow and train matplotlib, and --help or a usage error needs neither.
+
+
+def _run_train(args):
+    from ._train import run
+
+    return run(args)
+
+
+def _run_search(args):
+    from ._search import run
+
+    return run(args)
+
+
+def _run_predict(args):
+    from ._predict import run
+
+    return run(args)
 
 
 def _add_data_options(parser):

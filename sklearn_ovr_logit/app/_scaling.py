@@ -1,6 +1,6 @@
 """The "scaled pixels" step of the command line's pipelines.
 
-Kept apart from :mod:`sklearn_ovr_logit._images`, which needs Pillow, so that
+Kept apart from the image preprocessing (``_images``), which needs Pillow, so that
 the command line and model files work (and say what is missing) without it.
 """
 

@@ -72,9 +72,8 @@ from sklearn.preprocessing import (
     StandardScaler,
 )
 
-from ._binary import BinaryLogisticRegression
+from .. import BinaryLogisticRegression, OneVsRestClassifier
 from ._files import read_regular_file
-from ._ovr import OneVsRestClassifier
 from ._scaling import make_grey_level_scaler, scale_grey_levels
 
 __all__ = ["ModelFileError", "load_model", "save_model"]
@@ -234,7 +233,7 @@ class _Damaged(Exception):
 
 
 def _version():
-    from . import __version__
+    from .. import __version__
 
     return __version__
 

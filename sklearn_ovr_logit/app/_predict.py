@@ -10,8 +10,8 @@ from importlib import resources
 
 import numpy as np
 
-from .._images import to_digits_8x8, to_mnist
-from .._persistence import load_model
+from ._images import to_digits_8x8, to_mnist
+from ._persistence import load_model
 from ._report import printable
 
 #: The pretrained model shipped in the package, built by
@@ -85,7 +85,7 @@ def run(args):
 
 def pretrained_model_path():
     """The shipped pretrained MNIST model, as an importlib resource."""
-    return resources.files("sklearn_ovr_logit") / "models" / PRETRAINED_MODEL
+    return resources.files(__package__) / "models" / PRETRAINED_MODEL
 
 
 def _one_line(message):
