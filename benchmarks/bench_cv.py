@@ -23,9 +23,10 @@ in a fresh process::
     SKLEARN_OVR_LOGIT_MNIST=../shared/mnist python benchmarks/bench_cv.py
     SKLEARN_OVR_LOGIT_MNIST=../shared/mnist python benchmarks/bench_cv.py --full
 
-``--full`` uses all 60,000 training images. ``--blas-threads 1`` runs every
-candidate with one BLAS thread: on a shared machine, the figures that other
-processes disturb least. ``--strategies`` instead measures
+``--full`` uses all 60,000 training images; ``--skip-one-thread`` leaves out
+scikit-learn's one-BLAS-thread variants for a quicker run. ``--blas-threads 1``
+runs every candidate with one BLAS thread: on a shared machine, the figures
+that other processes disturb least. ``--strategies`` instead measures
 how the search's problems could be solved, through the fast path's seam
 (private: the alternatives are not in the public API):
 
@@ -145,7 +146,8 @@ def run_comparison(args):
         flush=True,
     )
     names = [n for n in CANDIDATES if not (args.skip_sklearn and "ours" not in n)]
-    if args.blas_threads == 1:  # every candidate has one thread already
+    if args.blas_threads == 1 or args.skip_one_thread:
+        # (With --blas-threads 1, every candidate has one thread already.)
         names = [n for n in names if not n.endswith(ONE_BLAS_THREAD)]
     medians, _, models = alternate(
         {
@@ -305,6 +307,11 @@ def main():
         help="limit BLAS to this many threads for every candidate (threadpoolctl)",
     )
     parser.add_argument("--skip-sklearn", action="store_true")
+    parser.add_argument(
+        "--skip-one-thread",
+        action="store_true",
+        help="leave out scikit-learn's recipes with BLAS at one thread",
+    )
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument(
         "--strategies", action="store_true", help="compare ways of solving the path"

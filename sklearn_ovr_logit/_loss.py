@@ -49,6 +49,11 @@ _MIN_SKIPPED_ROWS = 256
 # The per-sample arrays of a block (margins, a temporary, residuals and
 # weights, one row per problem) take about this many bytes at most.
 _SCRATCH_BYTES = 12 << 20
+# OpenBLAS's double-precision products run rows of coefficients beyond a
+# multiple of 4 through slower edge code: 10 problems cost more than 12 on
+# its SkylakeX kernel. Dense float64 products get zero rows up to the next
+# multiple of 4 (benchmarks page); from this many problems on.
+_PAD_PRODUCTS_FROM = 5
 
 
 class Labels:
@@ -245,6 +250,22 @@ def weight_sums(labels, sample_weight, problems):
     )
 
 
+def _product_rows(n_problems, dtype, is_sparse):
+    """Rows of coefficients the products use for ``n_problems`` problems."""
+    if is_sparse or dtype != np.float64 or n_problems < _PAD_PRODUCTS_FROM:
+        return n_problems
+    return -(-n_problems // 4) * 4
+
+
+def _padded(weights, n_rows):
+    """``weights`` with zero rows added up to ``n_rows`` rows."""
+    if weights.shape[0] == n_rows:
+        return weights
+    padded = np.zeros((n_rows, weights.shape[1]), dtype=weights.dtype)
+    padded[: weights.shape[0]] = weights
+    return padded
+
+
 class _Scratch:
     """One thread's arrays: the per-sample work of a block, and gradient sums.
 
@@ -277,6 +298,13 @@ class _Scratch:
     def per_sample(self, n_problems, n_rows):
         """Margins, temporary, residuals and weights, each (n_problems, n_rows)."""
         return [self._view(a, n_problems, n_rows) for a in self._per_sample]
+
+    def padded(self, which, n_rows_of_products, n_rows):
+        """Array ``which`` of :meth:`per_sample` with the products' zero rows.
+
+        Dense only: its first rows are those :meth:`per_sample` returns.
+        """
+        return self._per_sample[which][:n_rows_of_products, :n_rows]
 
     def low_precision(self, n_problems, n_rows):
         """Two (n_problems, n_rows) arrays in X's dtype, or None for float64 X."""
@@ -372,8 +400,9 @@ class RowBlockEvaluator:
         bounds = np.linspace(0, len(self._blocks), n_threads + 1).round().astype(int)
         self._ranges = [range(bounds[t], bounds[t + 1]) for t in range(n_threads)]
         self.n_threads = n_threads
+        scratch_rows = _product_rows(max_problems, X.dtype, self.is_sparse)
         self._scratch = [
-            _Scratch(max_problems, block_rows, n_features, X.dtype, self.is_sparse)
+            _Scratch(scratch_rows, block_rows, n_features, X.dtype, self.is_sparse)
             for _ in range(n_threads)
         ]
         self._pool = None
@@ -522,6 +551,7 @@ class _Part:
 
     def __init__(self, index, weights, intercept, problems, label_map):
         self.index = index
+        # (Dense float64: with zero rows up to what the products use.)
         self.weights = weights
         self.intercept = intercept
         self.problems = problems
@@ -541,7 +571,13 @@ class _Evaluation:
         self.weights = weights.T.copy() if evaluator.is_sparse else weights
         self.intercept = coef[:, -1:] if evaluator.fit_intercept else None
         self.label_map = problems.label_map(evaluator.labels.n_labels)
-        everything = _Part(None, self.weights, self.intercept, problems, self.label_map)
+        everything = _Part(
+            None,
+            self._product_weights(self.weights),
+            self.intercept,
+            problems,
+            self.label_map,
+        )
         if evaluator._supports is None:
             self._parts = [everything]
         else:
@@ -563,11 +599,19 @@ class _Evaluation:
         selected = self.problems.select(index)
         return _Part(
             index,
-            self.weights[:, index] if self.evaluator.is_sparse else self.weights[index],
+            self.weights[:, index]
+            if self.evaluator.is_sparse
+            else self._product_weights(self.weights[index]),
             None if self.intercept is None else self.intercept[index],
             selected,
             selected.label_map(self.evaluator.labels.n_labels),
         )
+
+    def _product_weights(self, weights):
+        """Dense coefficients, padded with zero rows as the products want them."""
+        evaluator = self.evaluator
+        rows = _product_rows(weights.shape[0], evaluator.dtype, evaluator.is_sparse)
+        return _padded(weights, rows)
 
     def run(self, block_range, scratch):
         """Loss sums, gradient sums (features) and residual sums over some blocks."""
@@ -589,7 +633,7 @@ class _Evaluation:
                 n_active, n_rows
             )
             low_precision = scratch.low_precision(n_active, n_rows)
-            self._margins(part, X_block, margins, low_precision)
+            self._margins(part, X_block, margins, low_precision, scratch)
             if part.intercept is not None:
                 margins += part.intercept
             positive = part.label_map.positive_pairs(
@@ -613,27 +657,33 @@ class _Evaluation:
                 loss_sums[part.index] += block_loss
                 residual_sums[part.index] += block_residual
             self._add_gradient(
-                X_block, residuals, low_precision, scratch, gradient, part.index
+                part, X_block, residuals, low_precision, scratch, gradient
             )
         return loss_sums, gradient, residual_sums
 
-    def _margins(self, part, X_block, margins, low_precision):
+    def _margins(self, part, X_block, margins, low_precision, scratch):
         """Write ``weights @ X_block.T`` into ``margins`` (float64)."""
         if sparse.issparse(X_block):
             margins.T[...] = X_block @ part.weights
         elif low_precision is None:
-            np.matmul(part.weights, X_block.T, out=margins)
+            # The padded rows' margins land past the problems' own.
+            out = scratch.padded(0, part.weights.shape[0], margins.shape[1])
+            np.matmul(part.weights, X_block.T, out=out)
         else:
             np.matmul(part.weights, X_block.T, out=low_precision[0])
             margins[...] = low_precision[0]
 
-    def _add_gradient(
-        self, X_block, residuals, low_precision, scratch, gradient, index
-    ):
-        """Add ``residuals @ X_block`` to rows ``index`` (None: all) of ``gradient``."""
+    def _add_gradient(self, part, X_block, residuals, low_precision, scratch, gradient):
+        """Add ``residuals @ X_block`` to the rows of ``part`` in ``gradient``."""
+        index = part.index
+        n_active, n_rows = residuals.shape
         if low_precision is not None:
             low_precision[1][...] = residuals
             residuals = low_precision[1]
+        elif part.weights.shape[0] > n_active and not sparse.issparse(X_block):
+            # Zero residuals in the padded rows: their gradient rows stay 0.
+            residuals = scratch.padded(2, part.weights.shape[0], n_rows)
+            residuals[n_active:] = 0.0
         if sparse.issparse(X_block):
             # The transpose of a CSC block is a CSR matrix whose rows
             # (features) each write one row of the product.
@@ -641,6 +691,7 @@ class _Evaluation:
         else:
             block_gradient = scratch.block_gradient[: residuals.shape[0]]
             np.matmul(residuals, X_block, out=block_gradient)
+            block_gradient = block_gradient[:n_active]
         if index is None:
             gradient += block_gradient
         else:

@@ -309,3 +309,30 @@ def test_folds_and_all_data_in_one_batch(multiclass, block_size, sharing, shuffl
     expected_loss, expected_gradient = direct(coef, X, targets, weights, 0.3)
     assert_allclose(loss, expected_loss, rtol=1e-12)
     assert_allclose(gradient, expected_gradient, rtol=1e-9, atol=1e-13)
+
+
+def test_dense_float64_products_are_padded_to_a_multiple_of_4():
+    assert [loss_module._product_rows(n, np.float64, False) for n in range(1, 11)] == [
+        1, 2, 3, 4, 8, 8, 8, 8, 12, 12
+    ]  # fmt: skip
+    assert loss_module._product_rows(10, np.float32, False) == 10
+    assert loss_module._product_rows(10, np.float64, True) == 10
+
+
+@pytest.mark.parametrize("n_problems", [5, 7, 10])
+def test_padding_changes_no_sum(
+    multiclass, block_size, sharing, n_problems, monkeypatch
+):
+    """The padded rows' margins and residuals never reach a problem's sums."""
+    X, labels, _ = multiclass
+    rng = np.random.default_rng(5)
+    sample_weight = fold_weights(X.shape[0], 3, rng, shuffle=False)
+    problems = Problems(
+        labels=np.arange(n_problems) % 5, weight_rows=np.arange(n_problems) % 3
+    )
+    coef = rng.normal(size=(n_problems, 41)) * 0.3
+    padded = evaluate(coef, X, labels, sample_weight, problems, 1.0, 2)
+    monkeypatch.setattr(loss_module, "_PAD_PRODUCTS_FROM", 10**9)
+    plain = evaluate(coef, X, labels, sample_weight, problems, 1.0, 2)
+    assert_allclose(padded[0], plain[0], rtol=1e-14)
+    assert_allclose(padded[1], plain[1], rtol=1e-12, atol=1e-15)
