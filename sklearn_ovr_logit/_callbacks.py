@@ -29,6 +29,8 @@ _DELIVERY_LOCK = threading.Lock()
 class _NullCallbackContext:
     """Stands in for ``sklearn.callback.CallbackContext`` when there is none."""
 
+    _callbacks = ()
+
     def subcontext(self, *args, **kwargs):
         return self
 
@@ -181,6 +183,23 @@ class ProblemCallbacks:
             contexts=pick(self.contexts),
             printers=pick(self.printers),
             attributes=pick(self.attributes),
+        )
+
+    def is_silent(self):
+        """Whether nothing listens: no callback in any problem's task, no printer.
+
+        Then the runs need no per-iteration callback, which costs scipy a
+        wrapper and an ``OptimizeResult`` per iteration.
+        """
+        if self.printers is not None and any(p is not None for p in self.printers):
+            return False
+        # The callbacks a context delivers to: set on the estimator or
+        # propagated from a meta-estimator. Unknown (another version of
+        # scikit-learn's private attribute): assume some.
+        return all(
+            len(getattr(context, "_callbacks", None) or ()) == 0
+            and hasattr(context, "_callbacks")
+            for context in self.contexts
         )
 
     def start(self, X, coef0):

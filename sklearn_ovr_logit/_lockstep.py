@@ -352,6 +352,8 @@ def _solve_shard(batch, steps, coef0, settings, callbacks, budget):
 
 def _solve_wave(batch, coef0, settings, callbacks, evaluator):
     n_problems = len(batch)
+    if callbacks is not None and callbacks.is_silent():
+        callbacks = None
 
     def batch_fun_and_grad(runs, coef):
         selected = batch if len(runs) == n_problems else batch.select(runs)

@@ -7,6 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
@@ -178,3 +179,54 @@ def test_progress_bar_with_worker_processes(digits, capsys, n_jobs):
     model.fit(X, y)
     assert len(model.estimators_) == 10
     assert "OneVsRestClassifier - fit-class" in capsys.readouterr().out
+
+
+def _iteration_callbacks_of_runs(monkeypatch):
+    """Record the per-iteration callbacks the lockstep runs are given."""
+    import sklearn_ovr_logit._lockstep as lockstep
+
+    seen = []
+    original = lockstep.minimize_lbfgs_lockstep
+
+    def recording(*args, callbacks=None, **kwargs):
+        seen.append(callbacks)
+        return original(*args, callbacks=callbacks, **kwargs)
+
+    monkeypatch.setattr(lockstep, "minimize_lbfgs_lockstep", recording)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("listener", "listened"),
+    [(None, False), ("progress bar", True), ("propagated", True), ("verbose", True)],
+)
+def test_runs_get_iteration_callbacks_only_when_someone_listens(
+    monkeypatch, listener, listened
+):
+    """Without a listener scipy skips a wrapper and a result per iteration."""
+    X, y = load_digits(return_X_y=True)
+    seen = _iteration_callbacks_of_runs(monkeypatch)
+    clf = OneVsRestClassifier(BinaryLogisticRegression(max_iter=5))
+    model = clf
+    if listener == "progress bar":
+        clf.set_callbacks(callback.ProgressBar())
+    elif listener == "propagated":
+        model = make_pipeline(clf).set_callbacks(TaskRecorder())
+    elif listener == "verbose":
+        clf.set_params(verbose=2)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        model.fit(X / 16, y)
+    assert seen
+    assert [callbacks is not None for callbacks in seen] == [listened] * len(seen)
+
+
+def test_a_context_of_unknown_make_is_not_silent():
+    from sklearn_ovr_logit._callbacks import ProblemCallbacks
+
+    class Context:
+        pass
+
+    quiet = ProblemCallbacks(
+        contexts=[Context()], estimator=None, y=None, metadata=None
+    )
+    assert not quiet.is_silent()
