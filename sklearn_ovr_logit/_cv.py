@@ -74,14 +74,15 @@ from ._lockstep import (
 from ._loss import Labels, Problems
 from ._ovr import (
     _BINARY_CLASSES,
+    FittedOneVsRestMixin,
     _binarize_labels,
-    _binary_scores,
     _check_indicator_values,
     _check_not_multioutput,
     _ConstantPredictor,
     _linear_proba,
     _threshold_for_binary_predict,
     _warn_constant_label,
+    predict_from_scores,
 )
 from ._warnings import user_stacklevel
 
@@ -97,6 +98,7 @@ class OneVsRestLogisticRegressionCV(
     MultiOutputMixin,
     ClassifierMixin,
     DocumentationLinkMixin,
+    FittedOneVsRestMixin,
     BaseEstimator,
 ):
     """One-vs-rest logistic regression with ``C`` chosen by cross-validation.
@@ -636,26 +638,6 @@ class OneVsRestLogisticRegressionCV(
             estimators[index] = binary
         return estimators
 
-    def _linear_scores(self, X):
-        """``X @ coef_.T + intercept_`` in one product, or None if not all linear."""
-        if not all(type(e) is BinaryLogisticRegression for e in self.estimators_):
-            return None
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            reset=False,
-        )
-        scores = X @ self.coef_.T.astype(X.dtype, copy=False)
-        return np.asarray(scores) + self.intercept_.astype(X.dtype)
-
-    def _scores(self, X):
-        scores = self._linear_scores(X)
-        if scores is None:
-            scores = np.column_stack([_binary_scores(e, X) for e in self.estimators_])
-        return scores
-
     def decision_function(self, X):
         """Decision function of each binary model.
 
@@ -694,7 +676,7 @@ class OneVsRestLogisticRegressionCV(
         if is_dask_collection(X):
             return map_dask_rows(self, "predict", X)
         thresholds = [_threshold_for_binary_predict(e) for e in self.estimators_]
-        return _predict_from_scores(
+        return predict_from_scores(
             self._scores(X), self.label_binarizer_, self.classes_, thresholds
         )
 
@@ -769,38 +751,6 @@ class OneVsRestLogisticRegressionCV(
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
         scorer = get_scorer("accuracy") if accuracy else self._get_scorer()
         return scorer(model, X, y, **kwargs)
-
-    @property
-    def coef_(self):
-        """Coefficients of the binary models, shape (n_estimators, n_features)."""
-        return np.vstack([e.coef_ for e in self._linear_estimators()])
-
-    @property
-    def intercept_(self):
-        """Intercepts of the binary models, shape (n_estimators,)."""
-        return np.concatenate([e.intercept_ for e in self._linear_estimators()])
-
-    def _linear_estimators(self):
-        # An AttributeError makes hasattr(self, "coef_") False before fit and
-        # when a constant label has no linear model.
-        for estimator in self.estimators_:
-            if not hasattr(estimator, "coef_"):
-                raise AttributeError(
-                    "A label present in every sample (or in none) has a constant "
-                    "predictor, so OneVsRestLogisticRegressionCV has no coef_ or "
-                    "intercept_."
-                )
-        return self.estimators_
-
-    @property
-    def multilabel_(self):
-        """Whether the target is a multilabel indicator matrix."""
-        return self.label_binarizer_.y_type_.startswith("multilabel")
-
-    @property
-    def n_classes_(self):
-        """Number of classes."""
-        return len(self.classes_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -1417,15 +1367,6 @@ def _held_out_values(X, rows, coefs, fit_intercept):
     return values
 
 
-def _predict_from_scores(scores, binarizer, classes, thresholds):
-    """What ``OneVsRestClassifier.predict`` makes of the binary models' scores."""
-    if binarizer.y_type_ == "multiclass":
-        # argmax breaks ties towards the first class, as scikit-learn does.
-        return classes[np.argmax(scores, axis=1)]
-    indicator = sp.csc_array((np.asarray(scores) > np.asarray(thresholds)).astype(int))
-    return binarizer.inverse_transform(indicator)
-
-
 class _ComputedResponses(ClassifierMixin, BaseEstimator):
     """A fitted model for a scorer, on a dask ``X``: responses computed here.
 
@@ -1485,7 +1426,7 @@ class _OneVsRestScoresView(ClassifierMixin, BaseEstimator):
         return values.ravel() if values.shape[1] == 1 else values
 
     def predict(self, values):
-        return _predict_from_scores(
+        return predict_from_scores(
             values, self.binarizer, self.classes_, np.zeros(values.shape[1])
         )
 

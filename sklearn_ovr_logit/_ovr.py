@@ -164,6 +164,116 @@ def _uses_fast_path(estimator):
     return type(estimator) is BinaryLogisticRegression
 
 
+class FittedOneVsRestMixin:
+    """Predictions from the fitted binary models of a one-vs-rest estimator.
+
+    Uses ``estimators_``, ``label_binarizer_`` and ``classes_``; shared by
+    :class:`OneVsRestClassifier` and ``OneVsRestLogisticRegressionCV``.
+    """
+
+    def _linear_scores(self, X):
+        """``X @ coef_.T + intercept_`` in one product, or None if not all linear."""
+        if not all(_uses_fast_path(e) for e in self.estimators_):
+            return None
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=False,
+        )
+        coef, intercept = self.coef_, self.intercept_
+        scores = X @ coef.T.astype(X.dtype, copy=False)
+        return np.asarray(scores) + intercept.astype(X.dtype)
+
+    def _stand_ins_reject_nan(self):
+        """Whether predictions refuse NaN in X when only stand-ins were fitted."""
+        return True
+
+    def _scores(self, X):
+        scores = self._linear_scores(X)
+        if scores is None and all(
+            isinstance(e, _ConstantPredictor) for e in self.estimators_
+        ):
+            # Only stand-ins, which read nothing of X: check it all the same,
+            # as a fitted model's predictions would.
+            validate_data(
+                self,
+                X,
+                accept_sparse=True,
+                reset=False,
+                ensure_all_finite=self._stand_ins_reject_nan(),
+            )
+        if scores is None:
+            scores = np.column_stack([_binary_scores(e, X) for e in self.estimators_])
+        return scores
+
+    @property
+    def coef_(self):
+        """Coefficients of the binary estimators, shape (n_estimators, n_features).
+
+        Only when every binary estimator is linear (has ``coef_``).
+        """
+        return np.vstack([np.atleast_2d(e.coef_) for e in self._linear_estimators()])
+
+    @property
+    def intercept_(self):
+        """Intercepts of the binary estimators, shape (n_estimators,).
+
+        Only when every binary estimator is linear (has ``intercept_``).
+        """
+        return np.concatenate(
+            [np.ravel(e.intercept_) for e in self._linear_estimators()]
+        )
+
+    def _linear_estimators(self):
+        # An AttributeError makes hasattr(self, "coef_") False, as it should be
+        # before fit and for non-linear (or constant) binary estimators.
+        estimators = self.estimators_
+        for estimator in estimators:
+            if isinstance(estimator, _ConstantPredictor):
+                raise AttributeError(
+                    "A label present in every sample (or in none) has a constant "
+                    f"predictor, so {type(self).__name__} has no coef_ or "
+                    "intercept_."
+                )
+            if not hasattr(estimator, "coef_"):
+                raise AttributeError(
+                    f"{type(estimator).__name__} has no attribute 'coef_', so "
+                    f"{type(self).__name__} has no coef_ or intercept_."
+                )
+        return estimators
+
+    @property
+    def multilabel_(self):
+        """Whether the target is a multilabel indicator matrix."""
+        return self.label_binarizer_.y_type_.startswith("multilabel")
+
+    @property
+    def n_classes_(self):
+        """Number of classes."""
+        return len(self.classes_)
+
+
+def predict_from_scores(scores, binarizer, classes, thresholds):
+    """One-vs-rest predictions from the binary models' scores.
+
+    Multiclass: the class of the largest score (ties to the first class, as
+    scikit-learn breaks them). Otherwise each column above its threshold, as
+    a sparse indicator built column by column, then the labels.
+    """
+    if binarizer.y_type_ == "multiclass":
+        return classes[np.argmax(scores, axis=1)]
+    indices = array.array("i")
+    indptr = array.array("i", [0])
+    for column, threshold in zip(np.asarray(scores).T, thresholds, strict=True):
+        indices.extend(np.flatnonzero(column > threshold))
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=int)
+    indicator = sp.csc_array((data, indices, indptr), shape=np.shape(scores))
+    return binarizer.inverse_transform(indicator)
+
+
 class OneVsRestClassifier(
     CallbackSupportMixin,
     MultiOutputMixin,
@@ -171,6 +281,7 @@ class OneVsRestClassifier(
     MetaEstimatorMixin,
     DefaultEstimatorDisplayMixin,
     DocumentationLinkMixin,
+    FittedOneVsRestMixin,
     BaseEstimator,
 ):
     """One-vs-the-rest multiclass and multilabel strategy, fast for logistic models.
@@ -801,40 +912,6 @@ class OneVsRestClassifier(
             self.n_features_in_ = self.estimators_[0].n_features_in_
         return self
 
-    def _linear_scores(self, X):
-        """``X @ coef_.T + intercept_`` in one product, or None if not all linear."""
-        if not all(_uses_fast_path(e) for e in self.estimators_):
-            return None
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            reset=False,
-        )
-        coef, intercept = self.coef_, self.intercept_
-        scores = X @ coef.T.astype(X.dtype, copy=False)
-        return np.asarray(scores) + intercept.astype(X.dtype)
-
-    def _scores(self, X):
-        scores = self._linear_scores(X)
-        if scores is None and all(
-            isinstance(e, _ConstantPredictor) for e in self.estimators_
-        ):
-            # Only stand-ins, which read nothing of X: check it all the same,
-            # as a fitted model's predictions would (NaN is the base
-            # estimator's business when it is not ours).
-            validate_data(
-                self,
-                X,
-                accept_sparse=True,
-                reset=False,
-                ensure_all_finite=_uses_fast_path(self._base_estimator()),
-            )
-        if scores is None:
-            scores = np.column_stack([_binary_scores(e, X) for e in self.estimators_])
-        return scores
-
     def predict(self, X):
         """Predict the class (or, for multilabel targets, the labels) of samples.
 
@@ -853,23 +930,12 @@ class OneVsRestClassifier(
         check_is_fitted(self)
         if is_dask_collection(X):
             return map_dask_rows(self, "predict", X)
-        scores = self._scores(X)
-        if self.label_binarizer_.y_type_ == "multiclass":
-            # argmax breaks ties towards the first class, as scikit-learn does.
-            return self.classes_[np.argmax(scores, axis=1)]
         # Each estimator's own threshold: a constant stand-in (a label in every
         # sample) must not impose its 0.5 on the decision values of the others.
         thresholds = [_threshold_for_binary_predict(e) for e in self.estimators_]
-        indices = array.array("i")
-        indptr = array.array("i", [0])
-        for column, threshold in zip(scores.T, thresholds, strict=True):
-            indices.extend(np.flatnonzero(column > threshold))
-            indptr.append(len(indices))
-        data = np.ones(len(indices), dtype=int)
-        indicator = sp.csc_array(
-            (data, indices, indptr), shape=(scores.shape[0], scores.shape[1])
+        return predict_from_scores(
+            self._scores(X), self.label_binarizer_, self.classes_, thresholds
         )
-        return self.label_binarizer_.inverse_transform(indicator)
 
     @available_if(_estimators_have("predict_proba"))
     def predict_proba(self, X):
@@ -970,45 +1036,9 @@ class OneVsRestClassifier(
         """
         return score_accuracy(self, X, y, sample_weight)
 
-    @property
-    def coef_(self):
-        """Coefficients of the binary estimators, shape (n_estimators, n_features).
-
-        Only when every binary estimator is linear (has ``coef_``).
-        """
-        return np.vstack([np.atleast_2d(e.coef_) for e in self._linear_estimators()])
-
-    @property
-    def intercept_(self):
-        """Intercepts of the binary estimators, shape (n_estimators,).
-
-        Only when every binary estimator is linear (has ``intercept_``).
-        """
-        return np.concatenate(
-            [np.ravel(e.intercept_) for e in self._linear_estimators()]
-        )
-
-    def _linear_estimators(self):
-        # An AttributeError makes hasattr(self, "coef_") False, as it should be
-        # before fit and for non-linear (or constant) binary estimators.
-        estimators = self.estimators_
-        for estimator in estimators:
-            if not hasattr(estimator, "coef_"):
-                raise AttributeError(
-                    f"{type(estimator).__name__} has no attribute 'coef_', so "
-                    "OneVsRestClassifier has no coef_ or intercept_."
-                )
-        return estimators
-
-    @property
-    def multilabel_(self):
-        """Whether the target is a multilabel indicator matrix."""
-        return self.label_binarizer_.y_type_.startswith("multilabel")
-
-    @property
-    def n_classes_(self):
-        """Number of classes."""
-        return len(self.classes_)
+    def _stand_ins_reject_nan(self):
+        # NaN is the base estimator's business when it is not ours.
+        return _uses_fast_path(self._base_estimator())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
