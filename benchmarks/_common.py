@@ -126,23 +126,29 @@ def _status_kib(field):
 class RoundTimer:
     """Counts the lockstep rounds of our fits and times their evaluations.
 
-    ``rounds`` is the number of batched evaluations (passes over X),
-    ``evaluations`` the number of problems they evaluated in all, and
-    ``seconds`` the time they took.
+    ``times`` holds each round's evaluation time (one pass over X);
+    ``rounds`` is their number, ``seconds`` their sum, and ``evaluations``
+    the number of problems the rounds evaluated in all.
     """
 
+    @property
+    def rounds(self):
+        return len(self.times)
+
+    @property
+    def seconds(self):
+        return float(sum(self.times))
+
     def __enter__(self):
-        self.rounds = 0
+        self.times = []
         self.evaluations = 0
-        self.seconds = 0.0
         self._original = lockstep.ProblemBatch.loss_and_gradient
         timer = self
 
         def timed(batch, coef, evaluator):
             start = time.perf_counter()
             result = timer._original(batch, coef, evaluator)
-            timer.seconds += time.perf_counter() - start
-            timer.rounds += 1
+            timer.times.append(time.perf_counter() - start)
             timer.evaluations += coef.shape[0]
             return result
 
@@ -151,3 +157,14 @@ class RoundTimer:
 
     def __exit__(self, *exc_info):
         lockstep.ProblemBatch.loss_and_gradient = self._original
+
+
+def median_seconds(function, repeats=7):
+    """Median time of ``repeats`` calls of ``function``, after one warm-up call."""
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))

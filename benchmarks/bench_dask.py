@@ -43,38 +43,22 @@ import warnings
 import dask
 import dask.array as da
 import numpy as np
-from _common import PeakMemory, class_objectives, print_environment
+from _common import (
+    PeakMemory,
+    RoundTimer,
+    class_objectives,
+    median_seconds,
+    print_environment,
+)
 from distributed import Client, LocalCluster, wait
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info
 
-import sklearn_ovr_logit._lockstep as lockstep
 from sklearn_ovr_logit import (
     BinaryLogisticRegression,
     OneVsRestClassifier,
     OneVsRestLogisticRegressionCV,
 )
-
-
-class RoundTimer:
-    """Counts the rounds of a lockstep fit and times each round's evaluation."""
-
-    def __enter__(self):
-        self.times = []
-        self._original = lockstep.ProblemBatch.loss_and_gradient
-        timer = self
-
-        def timed(batch, coef, evaluator):
-            start = time.perf_counter()
-            result = timer._original(batch, coef, evaluator)
-            timer.times.append(time.perf_counter() - start)
-            return result
-
-        lockstep.ProblemBatch.loss_and_gradient = timed
-        return self
-
-    def __exit__(self, *exc_info):
-        lockstep.ProblemBatch.loss_and_gradient = self._original
 
 
 def start_cluster(memory_limit="auto"):
@@ -286,29 +270,23 @@ def round_parts(client, X, y, args):
             X[:share], labels.rows(0, share), None, len(problems), fit_intercept=True
         ) as evaluator,
     ):
-        compute = _median_time(lambda: evaluator.weighted_sums(coef, problems))
+        compute = median_seconds(
+            lambda: evaluator.weighted_sums(coef, problems), repeats=15
+        )
     n_chunks = -(-X.shape[0] // args.chunk_rows)
     tiny = scatter_rows(client, X[:n_chunks], 1)
     tiny_labels = ChunkedLabels.from_labels(labels.rows(0, n_chunks), tiny.chunks[0])
     with ChunkEvaluator(
         tiny, tiny_labels, None, len(problems), fit_intercept=True
     ) as evaluator:
-        overhead = _median_time(lambda: evaluator.weighted_sums(coef, problems))
+        overhead = median_seconds(
+            lambda: evaluator.weighted_sums(coef, problems), repeats=15
+        )
     print(
         f"  a round's parts, measured apart: one worker's share ({share} rows) "
         f"with one thread {compute * 1e3:.1f} ms; scheduling and round trip "
         f"({n_chunks} chunks of one row) {overhead * 1e3:.1f} ms"
     )
-
-
-def _median_time(function, repeats=15):
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _reset_peak():

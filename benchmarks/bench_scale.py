@@ -29,7 +29,6 @@ C=1, tol=1e-4 and max_iter=1000 unless given.
 import argparse
 import gc
 import multiprocessing
-import time
 import warnings
 
 import numpy as np
@@ -39,6 +38,7 @@ from _common import (
     RoundTimer,
     alternate,
     class_objectives,
+    median_seconds,
     print_environment,
 )
 from sklearn.exceptions import ConvergenceWarning
@@ -107,16 +107,6 @@ def candidates(workload, params):
 
 def as_dtype(X, dtype):
     return X if dtype is None else X.astype(dtype)
-
-
-def median_seconds(function, repeats=7):
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def one_read(X):
