@@ -3,7 +3,11 @@
 Two entry points share one set of L-BFGS-B options:
 
 - :func:`minimize_lbfgs` runs one problem, as scikit-learn's
-  ``LogisticRegression(solver="lbfgs")`` does.
+  ``LogisticRegression(solver="lbfgs")`` does: with scipy's L-BFGS-B step
+  (``setulb``), driven either by ``scipy.optimize.minimize`` or, where
+  scipy's step has the interface of scipy 1.15 and later, by a loop of our
+  own that makes the same calls of that step without the bookkeeping
+  ``minimize`` does around each evaluation (see :func:`_own_loop_matches`).
 - :func:`minimize_lbfgs_lockstep` runs several independent problems, each with
   its own ``scipy.optimize.minimize`` call (own history, line search and
   stopping test) in a greenlet of its own, but gathers the function
@@ -23,6 +27,7 @@ import numpy as np
 import scipy
 from scipy import optimize
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.fixes import parse_version
 from threadpoolctl import ThreadpoolController
 
 from ._warnings import user_stacklevel
@@ -121,21 +126,157 @@ def minimize_lbfgs(fun_and_grad, x0, *, tol, max_iter, callback=None):
         Maximum number of L-BFGS-B iterations.
     callback : callable, default=None
         Called after each iteration with a ``scipy.optimize.OptimizeResult``
-        holding the current ``x`` and ``fun``.
+        holding the current ``x`` and ``fun``; raising ``StopIteration``
+        stops the run, as in ``scipy.optimize.minimize``.
 
     Returns
     -------
     result : scipy.optimize.OptimizeResult
-        scipy's result (``x``, ``fun``, ``jac``, ``nit``, ``status``,
-        ``message``).
+        scipy's result (``x``, ``fun``, ``jac``, ``nit``, ``nfev``,
+        ``status``, ``message``).
     """
+    x0 = np.asarray(x0, dtype=np.float64)
+    if _own_loop_matches():
+        return _lbfgsb_loop(
+            fun_and_grad, x0, tol=tol, max_iter=max_iter, callback=callback
+        )
+    return _scipy_minimize(
+        fun_and_grad, x0, tol=tol, max_iter=max_iter, callback=callback
+    )
+
+
+def _scipy_minimize(fun_and_grad, x0, *, tol, max_iter, callback=None):
     return optimize.minimize(
         fun_and_grad,
-        np.asarray(x0, dtype=np.float64),
+        x0,
         method="L-BFGS-B",
         jac=True,
         options=_lbfgs_options(tol, max_iter),
         callback=callback,
+    )
+
+
+# Memory of L-BFGS-B (pairs of history vectors) and scipy's evaluation limit,
+# both scipy's defaults, which scikit-learn keeps.
+_MAXCOR = 10
+_MAXFUN = 15000
+
+
+def _lbfgsb_loop(fun_and_grad, x0, *, tol, max_iter, callback=None):
+    """``scipy.optimize.minimize(method="L-BFGS-B")``, for scipy >= 1.15.
+
+    The same calls of scipy's L-BFGS-B step (``setulb``) with the same
+    arguments, so the same iterates bit for bit, without the wrappers that
+    ``minimize`` puts around each evaluation. Those cost tens of
+    microseconds per evaluation, which add up when a thousand runs each
+    take tens of iterations on a small problem.
+    """
+    from scipy.optimize import _lbfgsb
+    from scipy.optimize._lbfgsb_py import status_messages, task_messages
+
+    x = np.array(x0, dtype=np.float64)
+    n = x.shape[0]
+    m = _MAXCOR
+    # No bounds: every entry of nbd is 0, so the bounds are never read.
+    nbd = np.zeros(n, dtype=np.int32)
+    bounds = np.zeros(n)
+    f = 0.0
+    g = np.zeros(n)
+    workspace = np.zeros(2 * m * n + 5 * n + 11 * m * m + 8 * m)
+    int_workspace = np.zeros(3 * n, dtype=np.int32)
+    task = np.zeros(2, dtype=np.int32)
+    line_search_task = np.zeros(2, dtype=np.int32)
+    logical_state = np.zeros(4, dtype=np.int32)
+    int_state = np.zeros(44, dtype=np.int32)
+    float_state = np.zeros(29)
+    factr = _LBFGS_OPTIONS["ftol"] / np.finfo(float).eps
+    maxls = _LBFGS_OPTIONS["maxls"]
+    n_iter = n_evaluations = 0
+    last_x = None
+    halted = False
+    while True:
+        _lbfgsb.setulb(
+            m, x, bounds, bounds, nbd, f, g, factr, tol, workspace,
+            int_workspace, task, logical_state, int_state, float_state, maxls,
+            line_search_task,
+        )  # fmt: skip
+        if task[0] == 3:  # FG: evaluate at x
+            # minimize answers a request at the point it evaluated last from
+            # its cache, without counting an evaluation.
+            if last_x is None or not np.array_equal(x, last_x):
+                last_x = x.copy()
+                f, g = fun_and_grad(x.copy())
+                f = float(f)
+                g = np.asarray(g, dtype=np.float64)
+                n_evaluations += 1
+        elif task[0] == 1:  # NEW_X: an iteration is done
+            n_iter += 1
+            if callback is not None:
+                try:
+                    callback(optimize.OptimizeResult(x=x, fun=f))
+                except StopIteration:
+                    task[:] = (5, 505)
+                    halted = True
+            if n_iter >= max_iter:
+                task[:] = (5, 504)
+            elif n_evaluations > _MAXFUN:
+                task[:] = (5, 502)
+        else:
+            break
+    if task[0] == 4:
+        status = 0
+    elif n_evaluations > _MAXFUN or n_iter >= max_iter:
+        status = 1
+    else:
+        status = 2
+    message = f"{status_messages[task[0]]}: {task_messages[task[1]]}"
+    if halted:
+        # What minimize reports when its callback stops it.
+        status, message = 99, "`callback` raised `StopIteration`."
+    return optimize.OptimizeResult(
+        fun=f,
+        jac=g,
+        nfev=n_evaluations,
+        njev=n_evaluations,
+        nit=n_iter,
+        status=status,
+        message=message,
+        x=x,
+        success=status == 0,
+    )
+
+
+@functools.cache
+def _own_loop_matches():
+    """Whether :func:`_lbfgsb_loop` can stand in for ``scipy.optimize.minimize``.
+
+    scipy 1.15 rewrote L-BFGS-B in C, with the step's interface the loop
+    calls; it is private, so besides the version, a small problem solved both
+    ways must give the same iterates and result, or ``minimize`` is used.
+    """
+    if parse_version(scipy.__version__) < parse_version("1.15"):
+        return False
+    rng = np.random.default_rng(0)
+    curvature = rng.uniform(0.5, 20.0, size=8)
+    target = rng.normal(size=8)
+
+    def fun_and_grad(x):
+        d = x - target
+        return 0.5 * d @ (curvature * d) + 0.25 * np.sum(d**4), curvature * d + d**3
+
+    x0 = np.zeros(8)
+    try:
+        ours = _lbfgsb_loop(fun_and_grad, x0, tol=1e-10, max_iter=100)
+        theirs = _scipy_minimize(fun_and_grad, x0, tol=1e-10, max_iter=100)
+        short = _lbfgsb_loop(fun_and_grad, x0, tol=1e-10, max_iter=3)
+        theirs_short = _scipy_minimize(fun_and_grad, x0, tol=1e-10, max_iter=3)
+    except Exception:  # any other interface of the private step
+        return False
+    return all(
+        np.array_equal(a.x, b.x)
+        and a.fun == b.fun
+        and (a.nit, a.nfev, a.status, a.message) == (b.nit, b.nfev, b.status, b.message)
+        for a, b in [(ours, theirs), (short, theirs_short)]
     )
 
 

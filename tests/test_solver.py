@@ -8,8 +8,10 @@ import greenlet
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
+from sklearn_ovr_logit import _solver
 from sklearn_ovr_logit._solver import (
     check_convergence,
     minimize_lbfgs,
@@ -156,3 +158,109 @@ def test_check_convergence_warns_with_advice():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert check_convergence(result, max_iter=100, tol=1e-6) == result.nit
+
+
+# scipy 1.15 rewrote L-BFGS-B in C; from then on our own loop drives its step.
+OWN_LOOP = pytest.mark.skipif(
+    not _solver._own_loop_matches(),
+    reason="scipy < 1.15: minimize_lbfgs calls scipy.optimize.minimize itself",
+)
+
+
+def logistic_problem(seed, n_samples=60, n_features=7):
+    """A badly scaled logistic regression: many iterations, line searches."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, n_features)) * np.logspace(-2, 2, n_features)
+    y = (X @ rng.normal(size=n_features) + rng.normal(size=n_samples) > 0) * 1.0
+
+    def fun_and_grad(w):
+        z = X @ w
+        loss = np.sum(np.logaddexp(0, z) - y * z) / n_samples + 0.5e-3 * w @ w
+        return loss, X.T @ (expit(z) - y) / n_samples + 1e-3 * w
+
+    return fun_and_grad, n_features
+
+
+@OWN_LOOP
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("max_iter", [1, 5, 1000])
+@pytest.mark.parametrize("tol", [1e-2, 1e-10])
+def test_own_loop_is_scipy_minimize(seed, max_iter, tol):
+    """The same iterates, result, counts and messages as scipy's own driver."""
+    fun_and_grad, n_features = logistic_problem(seed)
+    x0 = np.full(n_features, 0.1)
+    ours = _solver._lbfgsb_loop(fun_and_grad, x0, tol=tol, max_iter=max_iter)
+    theirs = _solver._scipy_minimize(fun_and_grad, x0, tol=tol, max_iter=max_iter)
+    assert_array_equal(ours.x, theirs.x)
+    assert_array_equal(ours.jac, theirs.jac)
+    assert ours.fun == theirs.fun
+    for key in ["nit", "nfev", "status", "success", "message"]:
+        assert ours[key] == theirs[key], key
+
+
+@OWN_LOOP
+def test_own_loop_callbacks_and_halting_are_scipy_minimize():
+    fun_and_grad, n_features = logistic_problem(0)
+    seen = {"ours": [], "theirs": []}
+
+    def halting(name):
+        def callback(intermediate_result):
+            seen[name].append((intermediate_result.x.copy(), intermediate_result.fun))
+            if len(seen[name]) == 4:
+                raise StopIteration
+
+        return callback
+
+    x0 = np.zeros(n_features)
+    ours = _solver._lbfgsb_loop(
+        fun_and_grad, x0, tol=1e-10, max_iter=100, callback=halting("ours")
+    )
+    theirs = _solver._scipy_minimize(
+        fun_and_grad, x0, tol=1e-10, max_iter=100, callback=halting("theirs")
+    )
+    assert len(seen["ours"]) == len(seen["theirs"]) == 4
+    for (x_ours, f_ours), (x_theirs, f_theirs) in zip(
+        seen["ours"], seen["theirs"], strict=True
+    ):
+        assert_array_equal(x_ours, x_theirs)
+        assert f_ours == f_theirs
+    assert ours.nit == theirs.nit == 4
+    assert ours.message == theirs.message
+    assert ours.status == theirs.status
+    assert not ours.success and not theirs.success
+
+
+@OWN_LOOP
+def test_minimize_lbfgs_takes_the_own_loop(monkeypatch):
+    """minimize's bookkeeping is what the own loop saves: it is not called."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("scipy.optimize.minimize was called")
+
+    monkeypatch.setattr(_solver.optimize, "minimize", refuse)
+    one, _, target = quadratics(1)
+    result = minimize_lbfgs(one(0), np.zeros(5), tol=1e-10, max_iter=100)
+    assert_allclose(result.x, target[0], atol=1e-9)
+
+
+def test_an_unknown_lbfgsb_step_falls_back_to_minimize(monkeypatch):
+    """If scipy's private step changes its interface, minimize drives it."""
+    from scipy.optimize import _lbfgsb
+
+    def other_interface(*args):
+        raise TypeError("setulb() takes 18 arguments")
+
+    _solver._own_loop_matches.cache_clear()
+    monkeypatch.setattr(_lbfgsb, "setulb", other_interface)
+    try:
+        assert not _solver._own_loop_matches()
+    finally:
+        _solver._own_loop_matches.cache_clear()
+    monkeypatch.undo()
+    one, _, target = quadratics(1)
+    with monkeypatch.context() as patch:
+        patch.setattr(_solver, "_own_loop_matches", lambda: False)
+        fallback = minimize_lbfgs(one(0), np.zeros(5), tol=1e-10, max_iter=100)
+    default = minimize_lbfgs(one(0), np.zeros(5), tol=1e-10, max_iter=100)
+    assert_array_equal(fallback.x, default.x)
+    assert fallback.nit == default.nit
