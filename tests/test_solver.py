@@ -227,7 +227,8 @@ def test_own_loop_callbacks_and_halting_are_scipy_minimize():
     assert ours.nit == theirs.nit == 4
     assert ours.message == theirs.message
     assert ours.status == theirs.status
-    assert not ours.success and not theirs.success
+    assert not ours.success
+    assert not theirs.success
 
 
 @OWN_LOOP
