@@ -794,9 +794,11 @@ def _pointwise_part(signed_margins, weights, temporary, residuals):
     loss = _row_sums(residuals, weights)
     np.maximum(signed_margins, 0.0, out=residuals)
     loss += _row_sums(residuals, weights)
-    # expit(t) = exp(min(t, 0)) / (1 + exp(-|t|))
-    np.minimum(signed_margins, 0.0, out=residuals)
-    np.exp(residuals, out=residuals)
+    # expit(t) = exp(min(t, 0)) / (1 + exp(-|t|)), where exp(min(t, 0)) is
+    # exp(-|t|) for t < 0 and 1 otherwise: max(exp(-|t|), [t >= 0]), without
+    # a second exp.
+    np.greater_equal(signed_margins, 0.0, out=residuals, casting="unsafe")
+    np.maximum(residuals, exp_minus_abs, out=residuals)
     exp_minus_abs += 1.0
     residuals /= exp_minus_abs
     if weights is not None:

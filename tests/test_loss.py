@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit
 
 import sklearn_ovr_logit._loss as loss_module
 from sklearn_ovr_logit._loss import (
@@ -227,6 +228,35 @@ def test_loss_at_extreme_margins():
     # expit(z) - y: -1 at z=-1e4 with y=1, +1 at z=1e4 with y=0, tiny tails kept.
     residuals = np.array([0, -1, np.exp(-30) / (1 + np.exp(-30)), -0.5, 0, 1, 0])
     assert gradient[0, 0] == pytest.approx(residuals @ margins[:, 0] / 7, rel=1e-15)
+
+
+def test_pointwise_residual_and_loss_of_each_entry():
+    """Each entry's residual is expit(z) - y to the last bits, tails included."""
+    z = np.array(
+        [-800.0, -745.0, -700.0, -40.0, -1e-300, -0.0, 0.0, 1e-300, 3.0, 40.0, 800.0]
+    )
+    margins = np.stack([z, z])
+    # Problem 0 has every target 0; problem 1 every target 1.
+    positive = (np.ones(z.size, dtype=np.intp), np.arange(z.size))
+    loss_sums, residual_sums = np.zeros(2), np.zeros(2)
+    residuals = np.empty_like(margins)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        loss_module._pointwise(
+            margins.copy(),
+            positive,
+            None,
+            np.empty_like(margins),
+            residuals,
+            loss_sums,
+            residual_sums,
+        )
+    expected = np.stack([expit(z), -expit(-z)])
+    # (expit rounds exp(-745) = 4.9e-324, float64's smallest number, to 0.)
+    assert_allclose(residuals, expected, rtol=2e-16, atol=1e-320)
+    assert_allclose(residual_sums, expected.sum(axis=1), rtol=1e-15)
+    losses = np.stack([np.logaddexp(0, z), np.logaddexp(0, -z)])
+    assert_allclose(loss_sums, losses.sum(axis=1), rtol=1e-15)
 
 
 def test_labels():
