@@ -9,7 +9,7 @@ Two entry points share one set of L-BFGS-B options:
   own that makes the same calls of that step without the bookkeeping
   ``minimize`` does around each evaluation (see :func:`_own_loop_matches`).
 - :func:`minimize_lbfgs_lockstep` runs several independent problems, each with
-  its own ``scipy.optimize.minimize`` call (own history, line search and
+  its own :func:`minimize_lbfgs` call (own history, line search and
   stopping test) in a greenlet of its own, but gathers the function
   evaluations that the still running problems ask for into one batched call.
   Each problem therefore follows exactly the iterates it would follow alone,
@@ -180,8 +180,6 @@ def _lbfgsb_loop(fun_and_grad, x0, *, tol, max_iter, callback=None):
     # No bounds: every entry of nbd is 0, so the bounds are never read.
     nbd = np.zeros(n, dtype=np.int32)
     bounds = np.zeros(n)
-    f = 0.0
-    g = np.zeros(n)
     workspace = np.zeros(2 * m * n + 5 * n + 11 * m * m + 8 * m)
     int_workspace = np.zeros(3 * n, dtype=np.int32)
     task = np.zeros(2, dtype=np.int32)
@@ -191,9 +189,23 @@ def _lbfgsb_loop(fun_and_grad, x0, *, tol, max_iter, callback=None):
     float_state = np.zeros(29)
     factr = _LBFGS_OPTIONS["ftol"] / np.finfo(float).eps
     maxls = _LBFGS_OPTIONS["maxls"]
-    n_iter = n_evaluations = 0
-    last_x = None
+    n_iter = 0
     halted = False
+
+    def evaluate(x):
+        f, g = fun_and_grad(x.copy())
+        if not isinstance(f, float):
+            try:
+                f = np.asarray(f, dtype=np.float64).item()
+            except (TypeError, ValueError) as error:
+                raise ValueError("The objective must return a scalar value.") from error
+        return f, np.asarray(g, dtype=np.float64)
+
+    # minimize evaluates at x0 before the first step, then answers a request
+    # at the point it evaluated last from its cache.
+    last_x = x.copy()
+    f, g = evaluate(x)
+    n_evaluations = 1
     while True:
         _lbfgsb.setulb(
             m, x, bounds, bounds, nbd, f, g, factr, tol, workspace,
@@ -201,13 +213,9 @@ def _lbfgsb_loop(fun_and_grad, x0, *, tol, max_iter, callback=None):
             line_search_task,
         )  # fmt: skip
         if task[0] == 3:  # FG: evaluate at x
-            # minimize answers a request at the point it evaluated last from
-            # its cache, without counting an evaluation.
-            if last_x is None or not np.array_equal(x, last_x):
+            if not np.array_equal(x, last_x):
                 last_x = x.copy()
-                f, g = fun_and_grad(x.copy())
-                f = float(f)
-                g = np.asarray(g, dtype=np.float64)
+                f, g = evaluate(x)
                 n_evaluations += 1
         elif task[0] == 1:  # NEW_X: an iteration is done
             n_iter += 1
@@ -313,7 +321,7 @@ def minimize_lbfgs_lockstep(batch_fun_and_grad, x0, *, tol, max_iter, callbacks=
 
     Notes
     -----
-    Each problem runs ``scipy.optimize.minimize`` in a greenlet of its own:
+    Each problem runs :func:`minimize_lbfgs` in a greenlet of its own:
     when it asks for a function value, it hands its point to the calling
     thread and is suspended. Once every run still going has asked, the batch
     is evaluated and each run resumes with its answer. A switch between

@@ -265,3 +265,50 @@ def test_an_unknown_lbfgsb_step_falls_back_to_minimize(monkeypatch):
     default = minimize_lbfgs(one(0), np.zeros(5), tol=1e-10, max_iter=100)
     assert_array_equal(fallback.x, default.x)
     assert fallback.nit == default.nit
+
+
+def _edge_objectives():
+    def quadratic(x):
+        return float(0.5 * x @ x - x.sum()), x - 1
+
+    def nan_every_other(x, calls=[]):  # noqa: B006 (counts calls across one run)
+        calls.append(1)
+        f, g = quadratic(x)
+        return (np.nan, g) if len(calls) % 2 == 0 else (f, g)
+
+    return {
+        "max_iter=0": (quadratic, np.zeros(3), 0),
+        "NaN start": (quadratic, np.array([np.nan, 0.0, 0.0]), 100),
+        "inf start": (quadratic, np.array([np.inf, 0.0, 0.0]), 100),
+        "NaN gradient": (lambda x: (1.0, np.full(3, np.nan)), np.zeros(3), 100),
+        "unbounded below": (lambda x: (float(-x.sum()), -np.ones(3)), np.zeros(3), 9),
+        "float32 gradient": (
+            lambda x: (quadratic(x)[0], quadratic(x)[1].astype(np.float32)),
+            np.zeros(3),
+            100,
+        ),
+        "value as a 1-element array": (
+            lambda x: (np.array([quadratic(x)[0]]), quadratic(x)[1]),
+            np.zeros(3),
+            100,
+        ),
+        "no parameters": (quadratic, np.zeros(0), 100),
+        "NaN values": (nan_every_other, np.zeros(3), 100),
+    }
+
+
+@OWN_LOOP
+@pytest.mark.parametrize("case", list(_edge_objectives()))
+def test_own_loop_matches_minimize_at_the_edges(case):
+    results = []
+    for solve in [_solver._lbfgsb_loop, _solver._scipy_minimize]:
+        # A fresh objective each time: one of them counts its calls.
+        fun_and_grad, x0, max_iter = _edge_objectives()[case]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            results.append(solve(fun_and_grad, x0, tol=1e-8, max_iter=max_iter))
+    ours, theirs = results
+    assert_array_equal(ours.x, theirs.x)
+    assert_array_equal(ours.fun, theirs.fun)
+    for key in ["nit", "nfev", "status", "message"]:
+        assert ours[key] == theirs[key], key
