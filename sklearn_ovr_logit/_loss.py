@@ -634,8 +634,6 @@ class _Evaluation:
             )
             low_precision = scratch.low_precision(n_active, n_rows)
             self._margins(part, X_block, margins, low_precision, scratch)
-            if part.intercept is not None:
-                margins += part.intercept
             positive = part.label_map.positive_pairs(
                 *evaluator.labels.entries(start, stop)
             )
@@ -662,16 +660,20 @@ class _Evaluation:
         return loss_sums, gradient, residual_sums
 
     def _margins(self, part, X_block, margins, low_precision, scratch):
-        """Write ``weights @ X_block.T`` into ``margins`` (float64)."""
+        """Write ``weights @ X_block.T + intercept`` into ``margins`` (float64)."""
+        intercept = 0.0 if part.intercept is None else part.intercept
         if sparse.issparse(X_block):
-            margins.T[...] = X_block @ part.weights
+            np.add((X_block @ part.weights).T, intercept, out=margins)
         elif low_precision is None:
             # The padded rows' margins land past the problems' own.
             out = scratch.padded(0, part.weights.shape[0], margins.shape[1])
             np.matmul(part.weights, X_block.T, out=out)
+            if part.intercept is not None:
+                margins += intercept
         else:
+            # One pass converts to float64 and adds the intercept.
             np.matmul(part.weights, X_block.T, out=low_precision[0])
-            margins[...] = low_precision[0]
+            np.add(low_precision[0], intercept, out=margins)
 
     def _add_gradient(self, part, X_block, residuals, low_precision, scratch, gradient):
         """Add ``residuals @ X_block`` to the rows of ``part`` in ``gradient``."""
