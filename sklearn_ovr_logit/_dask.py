@@ -265,11 +265,22 @@ def _targets_on_rows(y, X):
 
 
 def _block_classes(block):
-    return np.unique(np.asarray(block))
+    return _sorted_classes(np.asarray(block))
 
 
 def _union_classes(*parts):
-    return np.unique(np.concatenate(parts))
+    return _sorted_classes(np.concatenate(parts))
+
+
+def _sorted_classes(labels):
+    try:
+        return np.unique(labels)
+    except TypeError as exc:
+        # The in-memory fit's message (the estimators import this module
+        # lazily, so this import comes lazily too).
+        from ._ovr import unsortable_labels_error
+
+        raise unsortable_labels_error(labels, exc) from exc
 
 
 def _nonfinite_counts(X, negative=False):

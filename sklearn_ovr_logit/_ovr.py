@@ -1201,15 +1201,22 @@ def _binarize_labels(y):
     try:
         Y = binarizer.fit_transform(y).tocsc()
     except TypeError as exc:
-        # numpy sorts the labels to find the classes, and cannot order None
-        # against a number, or a number against a string.
-        types = sorted({type(label).__name__ for label in np.ravel(y)})
-        raise ValueError(
-            f"The labels of y cannot be sorted into classes ({exc}); they are "
-            f"of the types {types}. Give labels of one kind, all numbers or all "
-            "strings, with no None (drop or fill the missing labels)."
-        ) from exc
+        raise unsortable_labels_error(y, exc) from exc
     return binarizer, Y
+
+
+def unsortable_labels_error(labels, exc):
+    """The error for labels numpy cannot sort into classes (``exc``).
+
+    numpy sorts the labels to find the classes, and cannot order None against
+    a number, or a number against a string.
+    """
+    types = sorted({type(label).__name__ for label in np.ravel(labels)})
+    return ValueError(
+        f"The labels of y cannot be sorted into classes ({exc}); they are "
+        f"of the types {types}. Give labels of one kind, all numbers or all "
+        "strings, with no None (drop or fill the missing labels)."
+    )
 
 
 def _check_not_a_string(X):

@@ -520,6 +520,9 @@ def test_integer_and_object_X_become_float64(synchronous):
         assert_same_fit(model, reference)
 
 
+UNSORTED = (ValueError, r"cannot be sorted into classes .* \['int', 'str'\]")
+
+
 def test_hostile_y_and_shapes_are_refused_clearly(data, synchronous):
     X, y, _ = data
     X_dask = chunked(X)
@@ -533,6 +536,12 @@ def test_hostile_y_and_shapes_are_refused_clearly(data, synchronous):
         (da.zeros((3000, 0), chunks=500), y, ValueError, "0 feature"),
         (X_dask, da.from_array(y + 0.5), ValueError, "Unknown label type"),
         (X_dask, da.from_array(np.where(y == 0, np.nan, y)), ValueError, "NaN"),
+        (X_dask, da.from_array(np.where(y == 0, None, y), 500), ValueError, "sorted"),
+        (
+            X_dask,
+            da.from_array(np.where(y == 0, "a", y.astype(object)), 500),
+            *UNSORTED,
+        ),
         (X_dask.astype(str), y, ValueError, "not numeric"),
         (X_dask.astype(complex), y, ValueError, "not numeric"),
         (db.from_sequence([1, 2]), y, TypeError, "not a dask array"),
