@@ -6,7 +6,7 @@ import numpy as np
 from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
     _check_y,
@@ -19,6 +19,7 @@ from ._display import DocumentationLinkMixin
 from ._lockstep import LbfgsSettings, ProblemBatch, is_dask_collection, solve
 from ._loss import Labels, Problems
 from ._solver import check_convergence
+from ._targets import classification_classes
 
 
 def class_weight_pairs(class_weight, classes, positive_sums, totals, labels=None):
@@ -322,8 +323,7 @@ class BinaryLogisticRegression(
                 accept_sparse=["csr", "csc"],
                 dtype=[np.float64, np.float32],
             )
-            check_classification_targets(y)
-            classes = np.unique(y)
+            classes = classification_classes(y)
             if classes.shape[0] != 2:
                 raise ValueError(_n_classes_message(classes, type_of_target(y)))
             if sample_weight is not None:
@@ -389,8 +389,7 @@ class BinaryLogisticRegression(
         y = data.y
         if data.classes is None:
             y = _check_y(y)
-            check_classification_targets(y)
-            classes = np.unique(y)
+            classes = classification_classes(y)
             target_type = type_of_target(y)
         else:
             classes = data.classes

@@ -43,6 +43,7 @@ from sklearn.utils.validation import (
 
 from ._lockstep import is_dask_collection
 from ._loss import Labels, RowBlockEvaluator
+from ._targets import unsortable_labels_error
 from ._warnings import user_stacklevel
 
 # The names of the tasks start with this (the dashboard groups them by it).
@@ -276,10 +277,6 @@ def _sorted_classes(labels):
     try:
         return np.unique(labels)
     except TypeError as exc:
-        # The in-memory fit's message (the estimators import this module
-        # lazily, so this import comes lazily too).
-        from ._ovr import unsortable_labels_error
-
         raise unsortable_labels_error(labels, exc) from exc
 
 

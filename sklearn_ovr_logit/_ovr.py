@@ -61,6 +61,7 @@ from ._display import DefaultEstimatorDisplayMixin, DocumentationLinkMixin
 from ._lockstep import LbfgsSettings, ProblemBatch, is_dask_collection, solve
 from ._loss import Labels, Problems
 from ._routing import base_estimator_routing
+from ._targets import target_type, unsortable_labels_error
 from ._warnings import user_stacklevel
 
 _BINARY_CLASSES = np.array([0, 1])
@@ -1205,20 +1206,6 @@ def _binarize_labels(y):
     return binarizer, Y
 
 
-def unsortable_labels_error(labels, exc):
-    """The error for labels numpy cannot sort into classes (``exc``).
-
-    numpy sorts the labels to find the classes, and cannot order None against
-    a number, or a number against a string.
-    """
-    types = sorted({type(label).__name__ for label in np.ravel(labels)})
-    return ValueError(
-        f"The labels of y cannot be sorted into classes ({exc}); they are "
-        f"of the types {types}. Give labels of one kind, all numbers or all "
-        "strings, with no None (drop or fill the missing labels)."
-    )
-
-
 def _check_not_a_string(X):
     """A string has a length, which would be taken for a number of samples."""
     if isinstance(X, (str, bytes)):
@@ -1231,10 +1218,10 @@ def _check_not_a_string(X):
 
 def _check_not_multioutput(y):
     """A 2-D y must be a 0/1 label indicator, not several multiclass outputs."""
-    target_type = type_of_target(y, input_name="y")
-    if target_type.endswith("-multioutput"):
+    kind = target_type(y)
+    if kind.endswith("-multioutput"):
         raise ValueError(
-            f"y is a 2-D array of type {target_type!r}; one-vs-rest takes "
+            f"y is a 2-D array of type {kind!r}; one-vs-rest takes "
             "class labels (1-D) or a multilabel indicator with 0 where a "
             "sample does not have a label and 1 where it does. For several "
             "multiclass outputs use sklearn.multioutput.MultiOutputClassifier."

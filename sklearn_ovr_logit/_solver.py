@@ -135,7 +135,8 @@ def minimize_lbfgs(fun_and_grad, x0, *, tol, max_iter, callback=None):
         scipy's result (``x``, ``fun``, ``jac``, ``nit``, ``nfev``,
         ``status``, ``message``).
     """
-    x0 = np.asarray(x0, dtype=np.float64)
+    # (As minimize takes it: a flat float64 vector.)
+    x0 = np.asarray(x0, dtype=np.float64).ravel()
     if _own_loop_matches():
         return _lbfgsb_loop(
             fun_and_grad, x0, tol=tol, max_iter=max_iter, callback=callback
@@ -170,6 +171,11 @@ def _lbfgsb_loop(fun_and_grad, x0, *, tol, max_iter, callback=None):
     ``minimize`` puts around each evaluation. Those cost tens of
     microseconds per evaluation, which add up when a thousand runs each
     take tens of iterations on a small problem.
+
+    The match is for what this package passes: a flat float64 ``x0``, an
+    objective returning a number and a gradient array, and a callback taking
+    ``intermediate_result``. It does not check the objective's return values
+    as ``minimize`` does, nor call a callback with the plain point.
     """
     from scipy.optimize import _lbfgsb
     from scipy.optimize._lbfgsb_py import status_messages, task_messages

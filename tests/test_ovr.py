@@ -25,7 +25,11 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
 import sklearn_ovr_logit._lockstep as lockstep_module
-from sklearn_ovr_logit import BinaryLogisticRegression, OneVsRestClassifier
+from sklearn_ovr_logit import (
+    BinaryLogisticRegression,
+    OneVsRestClassifier,
+    OneVsRestLogisticRegressionCV,
+)
 
 
 @pytest.fixture(scope="module")
@@ -657,12 +661,27 @@ def test_x_given_as_a_string_is_named(multiclass_data):
 
 
 @pytest.mark.parametrize("odd", [None, "a"])
-def test_labels_that_cannot_be_sorted(multiclass_data, odd):
+@pytest.mark.parametrize("where", [0, 3])
+@pytest.mark.parametrize(
+    "estimator",
+    [OneVsRestClassifier(), OneVsRestLogisticRegressionCV(Cs=2, cv=2)],
+    ids=["OneVsRestClassifier", "OneVsRestLogisticRegressionCV"],
+)
+def test_labels_that_cannot_be_sorted(multiclass_data, odd, where, estimator):
+    """Also when the first label is the odd one (scikit-learn's target checks
+    then fail before the classes are made)."""
     X, y = multiclass_data
     labels = y.astype(object)
-    labels[3] = odd
+    labels[where] = odd
     with pytest.raises(ValueError, match="cannot be sorted into classes"):
-        OneVsRestClassifier().fit(X, labels)
+        estimator.fit(X, labels)
+
+
+@pytest.mark.parametrize("labels", [["a", None] * 3, ["a"] * 3 + [1] * 3])
+def test_binary_labels_that_cannot_be_sorted(labels):
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    with pytest.raises(ValueError, match="cannot be sorted into classes"):
+        BinaryLogisticRegression().fit(X, np.array(labels, dtype=object))
 
 
 def test_log_of_zero_probabilities_is_not_a_warning(multiclass_data):
