@@ -312,3 +312,18 @@ def test_own_loop_matches_minimize_at_the_edges(case):
     assert_array_equal(ours.fun, theirs.fun)
     for key in ["nit", "nfev", "status", "message"]:
         assert ours[key] == theirs[key], key
+
+
+@pytest.mark.parametrize("x0", [np.array(3.0), 3.0, [[3.0]]])
+def test_a_starting_point_of_any_shape_is_flattened_as_minimize_does(x0):
+    """A scalar or nested x0 is one vector of parameters, as for minimize."""
+
+    def fun_and_grad(x):
+        return float((x[0] - 1.0) ** 2), 2.0 * (x - 1.0)
+
+    result = minimize_lbfgs(fun_and_grad, x0, tol=1e-10, max_iter=100)
+    expected = _solver._scipy_minimize(
+        fun_and_grad, np.ravel(x0).astype(float), tol=1e-10, max_iter=100
+    )
+    assert result.x.shape == (1,)
+    assert_array_equal(result.x, expected.x)
