@@ -43,7 +43,7 @@ from sklearn.utils.validation import (
 
 from ._lockstep import is_dask_collection
 from ._loss import Labels, RowBlockEvaluator
-from ._targets import unsortable_labels_error
+from ._targets import sorted_classes
 from ._warnings import user_stacklevel
 
 # The names of the tasks start with this (the dashboard groups them by it).
@@ -266,18 +266,11 @@ def _targets_on_rows(y, X):
 
 
 def _block_classes(block):
-    return _sorted_classes(np.asarray(block))
+    return sorted_classes(np.asarray(block))
 
 
 def _union_classes(*parts):
-    return _sorted_classes(np.concatenate(parts))
-
-
-def _sorted_classes(labels):
-    try:
-        return np.unique(labels)
-    except TypeError as exc:
-        raise unsortable_labels_error(labels, exc) from exc
+    return sorted_classes(np.concatenate(parts))
 
 
 def _nonfinite_counts(X, negative=False):

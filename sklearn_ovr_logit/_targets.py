@@ -26,10 +26,19 @@ def target_type(y):
         raise unsortable_labels_error(y, exc) from exc
 
 
+def sorted_classes(labels):
+    """``np.unique(labels)``, with labels that cannot be sorted refused clearly."""
+    try:
+        return np.unique(labels)
+    except TypeError as exc:
+        raise unsortable_labels_error(labels, exc) from exc
+
+
 def classification_classes(y):
     """The sorted classes of ``y``, after scikit-learn's classification checks."""
     try:
+        # (It sorts the labels too, through type_of_target.)
         check_classification_targets(y)
-        return np.unique(y)
     except TypeError as exc:
         raise unsortable_labels_error(y, exc) from exc
+    return sorted_classes(y)
